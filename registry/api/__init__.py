@@ -1,0 +1,1 @@
+"""Cross-cutting API pieces: problem+json errors, pagination, access declarations."""

@@ -1,0 +1,84 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from registry.logging import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://transparency-registry.org/problems/"
+
+
+class Problem(HTTPException):
+    """An error with a problem type and, where one field is at fault, that field.
+
+    Domain code raises ``Problem(422, "...", field="name")``; the handler renders it.
+    """
+
+    def __init__(self, status_code: int, detail: str, *, type_: str | None = None,
+                 field: str | None = None, title: str | None = None,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
+        self.type_ = type_
+        self.field = field
+        self.title = title
+        self.extra_members = extra
+
+
+def _errors_from_validation(exc: ValidationException) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            errors.append({"field": item.get("key"), "message": item.get("message"),
+                           "source": item.get("source")})
+    return errors
+
+
+def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status = HTTP_500_INTERNAL_SERVER_ERROR
+    body: dict[str, Any]
+    headers: dict[str, str] = {}
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        headers = dict(exc.headers or {})
+        body = {"type": "about:blank", "title": _title(status), "status": status,
+                "detail": exc.detail}
+        if isinstance(exc, ValidationException):
+            body["type"] = TYPE_BASE + "validation"
+            body["title"] = "Invalid request"
+            body["errors"] = _errors_from_validation(exc)
+            fields = [e["field"] for e in body["errors"] if e.get("field")]
+            if fields:
+                body["field"] = fields[0]
+        if isinstance(exc, Problem):
+            if exc.type_:
+                body["type"] = TYPE_BASE + exc.type_
+            if exc.title:
+                body["title"] = exc.title
+            if exc.field:
+                body["field"] = exc.field
+                body.setdefault("errors", [{"field": exc.field, "message": exc.detail}])
+            body.update(exc.extra_members)
+    else:
+        log.error("unhandled_error", path=request.url.path, exc_info=exc)
+        body = {"type": "about:blank", "title": "Internal Server Error", "status": status,
+                "detail": "An unexpected error occurred; it has been logged."}
+    body["instance"] = request.url.path
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,102 @@
+"""``create_app(settings, database_url)``: builds the whole service; nothing happens at import."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from registry import __version__
+from registry.api.problems import problem_response
+from registry.db.engine import make_engine, make_sessionmaker
+from registry.db.session import provide_db_session, provide_sessionmaker
+from registry.entities.api import EntityController
+from registry.health import health, ready
+from registry.logging import get_logger
+from registry.settings import Settings
+
+log = get_logger("registry.http")
+
+# Each feature contributes its controllers here, one line each.
+API_V1_HANDLERS: list[Any] = [EntityController]
+
+
+def _request_logging(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: dict[str, int] = {}
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            # The query string may carry a cursor but never credentials; headers are not logged.
+            log.info("request", method=scope.get("method"), path=scope["path"],
+                     status=status.get("code"),
+                     ms=round((time.perf_counter() - started) * 1000, 1))
+
+    return middleware
+
+
+def create_app(
+    settings: Settings,
+    database_url: str,
+    *,
+    extra_lifespan: Sequence[Callable[[Litestar], Any]] = (),
+) -> Litestar:
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = make_engine(database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.settings = settings
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    api_v1 = Router(path="/api/v1", route_handlers=API_V1_HANDLERS)
+    openapi = OpenAPIConfig(
+        title="Transparency Registry API",
+        version=__version__,
+        description=(
+            "Lobbying register, beneficial ownership and public procurement, linked. "
+            "Errors are RFC 9457 problem+json; lists are cursor-paginated."
+        ),
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer",
+                                     description="A token from /api/v1/auth/token or an API key"),
+        }),
+    )
+    return Litestar(
+        route_handlers=[health, ready, api_v1],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
+        },
+        lifespan=[database, *extra_lifespan],
+        exception_handlers={Exception: problem_response},
+        openapi_config=openapi,
+        middleware=[_request_logging],
+        # Logging is ours (structlog JSON, configured by the CLI); Litestar must not reset it.
+        logging_config=None,
+        debug=False,
+    )

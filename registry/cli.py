@@ -1,0 +1,94 @@
+"""The ``registry`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import Any
+
+import click
+
+from registry.db.resolve import Database, resolve_database
+from registry.logging import configure_logging, get_logger
+from registry.settings import Settings
+
+log = get_logger("registry.cli")
+
+
+class Context:
+    """What every subcommand needs: settings, and the database once it is asked for."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._db: Database | None = None
+
+    def database(self, *, upgrade: bool | None = None) -> Database:
+        if self._db is None:
+            self._db = resolve_database(self.settings)
+            # The embedded default is ours to keep current; a real server is upgraded by its
+            # operator with `registry db upgrade`.
+            if upgrade or (upgrade is None and self._db.embedded is not None):
+                from registry.db.migrate import upgrade as run_upgrade
+
+                run_upgrade(self._db.url)
+        return self._db
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Transparency registry: lobbying, beneficial ownership and procurement, linked."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_json)
+    ctx.obj = Context(settings)
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="Load the bundled demo data (once).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@pass_context
+def serve(ctx: Context, demo: bool, host: str, port: int) -> None:
+    """Serve the API and pages."""
+    import uvicorn
+
+    from registry.app import create_app
+
+    db = ctx.database()
+    if demo:
+        from registry.demo.load import load_demo
+
+        loaded = asyncio.run(load_demo(db.url))
+        click.echo("Demo data loaded." if loaded else "Demo data already present.", err=True)
+    app = create_app(ctx.settings, db.url)
+    click.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/schema)",
+               err=True)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into a normal exit so the
+    # embedded PostgreSQL is stopped cleanly by its exit hook.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(ctx: Context) -> None:
+    """Apply the migrations."""
+    ctx.database(upgrade=True)
+    click.echo("Database is up to date.", err=True)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv, prog_name="registry")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

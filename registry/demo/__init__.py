@@ -1,0 +1,1 @@
+"""Bundled demo data: small but realistic, so that a new install shows something."""

@@ -1,0 +1,1 @@
+"""Entities: companies, persons and public bodies as their sources describe them."""

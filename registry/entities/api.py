@@ -1,0 +1,50 @@
+"""``/api/v1/entities``: public reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from registry.api.access import PUBLIC, access
+from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
+from registry.api.problems import Problem
+from registry.db.session import DbSession
+
+from . import service
+from .schemas import EntityOut, entity_out
+
+Kind = Literal["company", "person", "public_body"]
+
+
+class EntityController(Controller):
+    path = "/entities"
+    tags = ["entities"]
+
+    @get("/", operation_id="listEntities", opt=access(PUBLIC),
+         summary="List entities", description="Keyset-paginated; follow `next`.")
+    async def list_entities(
+        self, db_session: DbSession,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        kind: FromQuery[Kind | None] = None,
+        dataset: FromQuery[str | None] = None,
+        country: FromQuery[str | None] = None,
+    ) -> Page[EntityOut]:
+        check_limit(limit)
+        after = decode_cursor(cursor)
+        after_id = int(after[0]) if after else None
+        rows = await service.list_entities(db_session, after_id=after_id, limit=limit + 1,
+                                           kind=kind, dataset=dataset, country=country)
+        items = [entity_out(e) for e in rows[:limit]]
+        nxt = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+        return Page(items=items, next=nxt)
+
+    @get("/{entity_id:int}", operation_id="getEntity", opt=access(PUBLIC),
+         summary="One entity with its names and identifiers")
+    async def get_entity(self, db_session: DbSession, entity_id: FromPath[int]) -> EntityOut:
+        entity = await service.get_entity(db_session, entity_id)
+        if entity is None:
+            raise Problem(404, f"No entity with id {entity_id}.", field="entity_id")
+        return entity_out(entity)

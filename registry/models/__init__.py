@@ -1,0 +1,31 @@
+"""ORM models, one module per part of the domain (DESIGN §2).
+
+Import this package to register every table on ``Base.metadata`` (Alembic does).
+"""
+
+from .accounts import ApiKey, AuditLog, LoginAttempt, RegistrantMember, User
+from .base import Base
+from .entities import Entity, EntityIdentifier, EntityName
+from .links import Link
+from .lobbying import (
+    Client,
+    Lobbyist,
+    Meeting,
+    MeetingClient,
+    MeetingOfficial,
+    Registrant,
+    RegistrantVersion,
+    Return,
+)
+from .ownership import Interest, Relationship
+from .procurement import Award, AwardSupplier, Contract, ContractAgreement, ContractParty
+from .records import Dataset, ImportError_, ImportRun, RecordVersion
+from .search import SearchOutbox
+
+__all__ = [
+    "ApiKey", "AuditLog", "Award", "AwardSupplier", "Base", "Client", "Contract",
+    "ContractAgreement", "ContractParty", "Dataset", "Entity", "EntityIdentifier", "EntityName",
+    "ImportError_", "ImportRun", "Interest", "Link", "Lobbyist", "LoginAttempt", "Meeting",
+    "MeetingClient", "MeetingOfficial", "RecordVersion", "Registrant", "RegistrantMember",
+    "RegistrantVersion", "Relationship", "Return", "SearchOutbox", "User",
+]

@@ -1,0 +1,94 @@
+"""Procurement: one contracting process per OCDS ``ocid``, compiled from its releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, created_at, json_object, pk, updated_at
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+    __table_args__ = (UniqueConstraint("dataset", "ocid"), Index(None, "updated_at", "id"))
+    id: Mapped[int] = pk()
+    dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
+    ocid: Mapped[str] = mapped_column(Text, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(Text)  # tender status
+    buyer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entities.id", ondelete="SET NULL"), index=True)
+    value_amount: Mapped[Decimal | None] = mapped_column(Numeric)
+    value_currency: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[dt.datetime | None]  # latest release date
+    compiled: Mapped[dict[str, Any]] = json_object()  # the compiled release
+    release_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    import_run_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("import_runs.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = created_at()
+    updated_at: Mapped[dt.datetime] = updated_at()
+
+    parties: Mapped[list[ContractParty]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ContractParty.id")
+    awards: Mapped[list[Award]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Award.id")
+    agreements: Mapped[list[ContractAgreement]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ContractAgreement.id")
+
+
+class ContractParty(Base):
+    __tablename__ = "contract_parties"
+    __table_args__ = (Index(None, "entity_id", "role"),)
+    id: Mapped[int] = pk()
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"),
+                                             index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    party_id: Mapped[str] = mapped_column(Text)  # the OCDS party id within the process
+    role: Mapped[str] = mapped_column(Text)  # buyer, procuringEntity, tenderer, supplier, ...
+
+
+class Award(Base):
+    __tablename__ = "awards"
+    id: Mapped[int] = pk()
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"),
+                                             index=True)
+    award_id: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[dt.datetime | None]
+    value_amount: Mapped[Decimal | None] = mapped_column(Numeric)
+    value_currency: Mapped[str | None] = mapped_column(Text)
+    suppliers: Mapped[list[AwardSupplier]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AwardSupplier.id")
+
+
+class AwardSupplier(Base):
+    __tablename__ = "award_suppliers"
+    id: Mapped[int] = pk()
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"),
+                                          index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"),
+                                           index=True)
+
+
+class ContractAgreement(Base):
+    """An OCDS ``contracts[]`` entry: the signed contract that follows an award."""
+
+    __tablename__ = "contract_agreements"
+    id: Mapped[int] = pk()
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"),
+                                             index=True)
+    agreement_id: Mapped[str] = mapped_column(Text)
+    award_id: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(Text)
+    date_signed: Mapped[dt.datetime | None]
+    period_start: Mapped[dt.datetime | None]
+    period_end: Mapped[dt.datetime | None]
+    value_amount: Mapped[Decimal | None] = mapped_column(Numeric)
+    value_currency: Mapped[str | None] = mapped_column(Text)
