@@ -86,6 +86,21 @@ def db_upgrade(ctx: Context) -> None:
     click.echo("Database is up to date.", err=True)
 
 
+@cli.group("import")
+def import_group() -> None:
+    """Import a public source: registry import SOURCE PATH... (JSON, JSON Lines, .gz, .zip)."""
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Export in an open standard: registry export FORMAT --out PATH."""
+
+
+def run_async(coro: Any) -> Any:
+    """Run a coroutine from a click command."""
+    return asyncio.run(coro)
+
+
 def main(argv: list[str] | None = None) -> Any:
     return cli.main(args=argv, prog_name="registry")
 

@@ -1,0 +1,150 @@
+"""Bookkeeping shared by every importer: the import run, skipped records with their
+position and reason, counts, progress, checkpoints for resuming, and the final summary.
+
+An importer commits in batches; each batch commit also stores the checkpoint (how many items
+of which file are done) in the same transaction, so a crash leaves the database consistent
+and ``--resume`` (the default) continues after the last committed batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from tqdm import tqdm
+
+from registry.db.engine import make_engine, make_sessionmaker
+from registry.models import Dataset, ImportError_, ImportRun
+
+MAX_ERRORS_STORED = 10_000  # per run; the counts stay exact beyond it
+
+
+@dataclass
+class Summary:
+    read: int = 0
+    imported: int = 0  # new records
+    updated: int = 0  # new versions of known records
+    unchanged: int = 0  # already imported: re-running the same input changes nothing
+    skipped: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"read": self.read, "imported": self.imported, "updated": self.updated,
+                "unchanged": self.unchanged, "skipped": self.skipped,
+                "skipped_reasons": dict(self.reasons.most_common(20))}
+
+    def render(self) -> str:
+        lines = [f"read {self.read:,}  imported {self.imported:,}  updated {self.updated:,}  "
+                 f"unchanged {self.unchanged:,}  skipped {self.skipped:,}"]
+        for reason, n in self.reasons.most_common(10):
+            lines.append(f"  skipped {n:,}: {reason}")
+        return "\n".join(lines)
+
+
+class RunRecorder:
+    """One import run. Create with ``await RunRecorder.start(...)``."""
+
+    def __init__(self, run: ImportRun, resume_from: dict[str, int]) -> None:
+        self.run = run
+        self.summary = Summary()
+        self.resume_from = resume_from  # file -> items already committed
+        self.done: dict[str, int] = dict(resume_from)
+        self._errors_stored = 0
+        self._pending_errors: list[ImportError_] = []
+        self.progress = tqdm(unit=" rec", desc=f"import {run.source}", file=sys.stderr,
+                             disable=None, mininterval=0.5, smoothing=0.1)
+
+    @classmethod
+    async def start(cls, session: AsyncSession, *, dataset: str, source: str,
+                    paths: list[str], title: str = "", resume: bool = True) -> RunRecorder:
+        if await session.get(Dataset, dataset) is None:
+            session.add(Dataset(name=dataset, title=title or dataset, source=source))
+            await session.flush()
+        previous = None
+        if resume:
+            previous = (await session.scalars(
+                select(ImportRun).where(ImportRun.dataset == dataset, ImportRun.source == source,
+                                        ImportRun.status.in_(("running", "failed")))
+                .order_by(ImportRun.id.desc()).limit(1))).first()
+        if previous is not None and previous.paths == paths:
+            previous.status = "running"
+            await session.commit()
+            return cls(previous, {k: int(v) for k, v in previous.checkpoint.items()})
+        run = ImportRun(dataset=dataset, source=source, paths=paths, status="running")
+        session.add(run)
+        await session.commit()
+        return cls(run, {})
+
+    @property
+    def id(self) -> int:
+        return self.run.id
+
+    def should_skip(self, path: str, index: int) -> bool:
+        """True for items a crashed earlier attempt of this run already committed."""
+        return index < self.resume_from.get(path, 0)
+
+    def mark(self, path: str, index: int) -> None:
+        """This item is handled (imported or skipped); committed with the next checkpoint."""
+        self.done[path] = max(self.done.get(path, 0), index + 1)
+        self.summary.read += 1
+        self.progress.update(1)
+
+    def skip(self, path: str, position: str, reason: str) -> None:
+        self.summary.skipped += 1
+        self.summary.reasons[reason.split(":")[0][:120]] += 1
+        if self._errors_stored < MAX_ERRORS_STORED:
+            self._errors_stored += 1
+            self._pending_errors.append(ImportError_(run_id=self.run.id, path=path,
+                                                     position=position, reason=reason[:2000]))
+
+    async def checkpoint(self, session: AsyncSession) -> None:
+        """Add the checkpoint and the skipped records to the batch, then commit it."""
+        session.add_all(self._pending_errors)
+        self._pending_errors = []
+        run = await session.merge(self.run, load=False)
+        run.checkpoint = dict(self.done)
+        run.counts = self.summary.as_dict()
+        await session.commit()
+        self.run = run
+
+    async def finish(self, session: AsyncSession, status: str = "completed") -> Summary:
+        session.add_all(self._pending_errors)
+        self._pending_errors = []
+        run = await session.merge(self.run, load=False)
+        run.status = status
+        run.checkpoint = dict(self.done)
+        run.counts = self.summary.as_dict()
+        run.finished_at = dt.datetime.now(dt.UTC)
+        await session.commit()
+        self.progress.close()
+        return self.summary
+
+
+ImportBody = Callable[[AsyncSession, RunRecorder], Awaitable[None]]
+
+
+async def run_import(database_url: str, *, dataset: str, source: str, paths: list[str],
+                     body: ImportBody, resume: bool = True, title: str = "") -> Summary:
+    """Open a run, let ``body`` stream the input and commit batches through
+    ``recorder.checkpoint``, then close the run as completed (or failed, re-raising)."""
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            recorder = await RunRecorder.start(session, dataset=dataset, source=source,
+                                               paths=paths, title=title, resume=resume)
+            try:
+                await body(session, recorder)
+            except BaseException:
+                await session.rollback()
+                async with make_sessionmaker(engine)() as other:
+                    await recorder.finish(other, status="failed")
+                raise
+            return await recorder.finish(session)
+    finally:
+        await engine.dispose()
