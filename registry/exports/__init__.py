@@ -1,0 +1,1 @@
+"""Bulk exports in open standards; each format in its own module, all with a manifest."""
