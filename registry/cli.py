@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from registry.db.resolve import Database, resolve_database
+from registry.exports import cli as exports_cli
 from registry.logging import configure_logging, get_logger
 from registry.settings import Settings
 
@@ -94,6 +95,11 @@ def import_group() -> None:
 @cli.group("export")
 def export_group() -> None:
     """Export in an open standard: registry export FORMAT --out PATH."""
+
+
+export_group.add_command(exports_cli.jsonl_command)
+export_group.add_command(exports_cli.csv_command)
+export_group.add_command(exports_cli.ftm_command)
 
 
 def run_async(coro: Any) -> Any:

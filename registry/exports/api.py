@@ -1,0 +1,64 @@
+"""``/api/v1/exports/...``: the dumps as streaming downloads (constant memory)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from litestar import Controller, get
+from litestar.params import FromPath
+from litestar.response import Stream
+
+from registry.api.access import PUBLIC, access
+from registry.api.problems import Problem
+from registry.db.session import SessionMaker
+
+from .dumps import iter_csv, iter_jsonl, table_named
+from .ftm import iter_ftm
+from .tables import PUBLIC_TABLES
+
+NDJSON = "application/x-ndjson"
+
+
+class ExportController(Controller):
+    path = "/exports"
+    tags = ["exports"]
+
+    @get("/jsonl", operation_id="exportJsonl", opt=access(PUBLIC),
+         summary="All public tables as JSON Lines ({table, row} per line)")
+    async def jsonl(self, sessionmaker: SessionMaker) -> Stream:
+        async def body() -> AsyncIterator[bytes]:
+            # Our own session: the request's is closed before the body streams.
+            async with sessionmaker() as session:
+                async for chunk in iter_jsonl(session):
+                    yield chunk
+
+        return Stream(body(), media_type=NDJSON,
+                      headers={"Content-Disposition": 'attachment; filename="registry.jsonl"'})
+
+    @get("/csv/{table:str}", operation_id="exportCsvTable", opt=access(PUBLIC),
+         summary="One public table as CSV",
+         description="Tables: " + ", ".join(t.name for t in PUBLIC_TABLES))
+    async def csv(self, sessionmaker: SessionMaker, table: FromPath[str]) -> Stream:
+        found = table_named(table)
+        if found is None:
+            raise Problem(404, f"No public table '{table}'; one of: "
+                          + ", ".join(t.name for t in PUBLIC_TABLES), field="table")
+
+        async def body() -> AsyncIterator[bytes]:
+            async with sessionmaker() as session:
+                async for chunk in iter_csv(session, found):
+                    yield chunk
+
+        return Stream(body(), media_type="text/csv; charset=utf-8",
+                      headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})
+
+    @get("/ftm", operation_id="exportFtm", opt=access(PUBLIC),
+         summary="FollowTheMoney entities as JSON Lines")
+    async def ftm(self, sessionmaker: SessionMaker) -> Stream:
+        async def body() -> AsyncIterator[bytes]:
+            async with sessionmaker() as session:
+                async for chunk in iter_ftm(session):
+                    yield chunk
+
+        return Stream(body(), media_type=NDJSON,
+                      headers={"Content-Disposition": 'attachment; filename="registry.ftm.json"'})

@@ -1,0 +1,105 @@
+"""Native dumps of the public tables: ``jsonl`` (one ``{"table", "row"}`` object a line) and
+``csv`` (one file a table, zipped). Both stream in constant memory: CSV through PostgreSQL's
+``COPY``, JSON Lines through a server-side cursor with the JSON built by PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .tables import PUBLIC_TABLES, TABLES_BY_NAME, PublicTable
+
+CURSOR_PREFETCH = 5_000
+
+
+async def _driver(session: AsyncSession) -> Any:
+    if session.in_transaction():
+        conn = await session.connection()
+    else:
+        # One snapshot for the whole dump: tables stay consistent with each other meanwhile.
+        conn = await session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ"})
+    # SQLAlchemy opens the transaction lazily; server-side cursors need it open now.
+    await conn.execute(text("SELECT 1"))
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+async def iter_jsonl(session: AsyncSession, tables: tuple[PublicTable, ...] = PUBLIC_TABLES,
+                     counts: dict[str, int] | None = None) -> AsyncIterator[bytes]:
+    driver = await _driver(session)
+    for table in tables:
+        sql = (f"SELECT json_build_object('table', '{table.name}', 'row', row_to_json(t))::text "
+               f"FROM ({table.sql}) t")
+        n = 0
+        batch: list[str] = []
+        async for record in driver.cursor(sql, prefetch=CURSOR_PREFETCH):
+            batch.append(record[0])
+            n += 1
+            if len(batch) >= CURSOR_PREFETCH:
+                yield ("\n".join(batch) + "\n").encode()
+                batch = []
+        if batch:
+            yield ("\n".join(batch) + "\n").encode()
+        if counts is not None:
+            counts[table.name] = n
+
+
+async def iter_csv(session: AsyncSession, table: PublicTable,
+                   counts: dict[str, int] | None = None) -> AsyncIterator[bytes]:
+    """One table as CSV with a header, straight from ``COPY ... TO STDOUT``."""
+    driver = await _driver(session)
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
+
+    async def sink(chunk: bytes) -> None:
+        await queue.put(bytes(chunk))
+
+    async def produce() -> str:
+        try:
+            status: str = await driver.copy_from_query(table.sql, output=sink, format="csv",
+                                                       header=True)
+            return status
+        finally:
+            await queue.put(None)
+
+    task = asyncio.create_task(produce())
+    try:
+        while (chunk := await queue.get()) is not None:
+            yield chunk
+        status = await task
+    finally:
+        if not task.done():
+            task.cancel()
+    if counts is not None:
+        counts[table.name] = int(status.split()[-1])
+
+
+async def write_jsonl(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    async with sessionmaker() as session:
+        with out.open("wb") as fh:
+            async for chunk in iter_jsonl(session, counts=counts):
+                fh.write(chunk)
+    return counts
+
+
+async def write_csv_zip(sessionmaker: async_sessionmaker[AsyncSession],
+                        out: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    async with sessionmaker() as session:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for table in PUBLIC_TABLES:
+                with zf.open(f"{table.name}.csv", "w", force_zip64=True) as member:
+                    async for chunk in iter_csv(session, table, counts):
+                        member.write(chunk)
+    return counts
+
+
+def table_named(name: str) -> PublicTable | None:
+    return TABLES_BY_NAME.get(name)

@@ -1,0 +1,219 @@
+"""FollowTheMoney entities for investigative tools (Aleph, yente, nomenklatura).
+
+Entities become Company / Person / PublicBody; current ownership and control relationships
+become Ownership; contracting processes become Contract with one ContractAward per supplier;
+published meetings become Event. Ids are derived from (dataset, source key), so an entity has
+the same FtM id in every dump and tools can diff them. Streams; restricted details are not
+selected at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from followthemoney import model
+from followthemoney.util import make_entity_id
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .dumps import CURSOR_PREFETCH, _driver
+
+SCHEMA_BY_KIND = {"company": "Company", "person": "Person", "public_body": "PublicBody"}
+# Identifier schemes with a dedicated FtM property; others go to registrationNumber/idNumber.
+LEI_SCHEMES = {"XI-LEI"}
+TAX_SUFFIXES = ("-VAT", "-TIN", "-NIF", "-CIF", "-INN")
+
+ENTITIES_SQL = """
+SELECT e.dataset, e.source_key, e.kind, e.name, e.country, e.jurisdiction, e.legal_form,
+       e.founding_date, e.dissolution_date, e.birth_date, e.nationalities, e.addresses,
+       (SELECT coalesce(json_agg(json_build_object('n', n.name, 't', n.type)), '[]')
+          FROM entity_names n WHERE n.entity_id = e.id) AS names,
+       (SELECT coalesce(json_agg(json_build_object('s', i.scheme, 'v', i.value)), '[]')
+          FROM entity_identifiers i WHERE i.entity_id = e.id) AS identifiers
+FROM entities e ORDER BY e.id
+"""
+
+OWNERSHIP_SQL = """
+SELECT r.dataset, r.source_key, s.dataset AS s_ds, s.source_key AS s_key,
+       p.dataset AS p_ds, p.source_key AS p_key, i.type, i.share_exact, i.share_min,
+       i.share_max, i.start_date, i.end_date, i.id AS interest_id
+FROM relationships r
+JOIN entities s ON s.id = r.subject_id
+JOIN entities p ON p.id = r.interested_party_id
+JOIN interests i ON i.relationship_id = r.id
+WHERE r.is_current AND NOT r.is_closed
+ORDER BY r.id, i.id
+"""
+
+CONTRACTS_SQL = """
+SELECT c.dataset, c.ocid, c.title, c.description, c.status, c.value_amount, c.value_currency,
+       c.date, b.dataset AS b_ds, b.source_key AS b_key,
+       (SELECT coalesce(json_agg(json_build_object(
+            'award', a.award_id, 'date', a.date, 'amount', a.value_amount,
+            'currency', a.value_currency, 'status', a.status,
+            'ds', se.dataset, 'key', se.source_key)), '[]')
+          FROM awards a JOIN award_suppliers su ON su.award_id = a.id
+          JOIN entities se ON se.id = su.entity_id
+          WHERE a.contract_id = c.id) AS awards
+FROM contracts c LEFT JOIN entities b ON b.id = c.buyer_id
+ORDER BY c.id
+"""
+
+MEETINGS_SQL = """
+SELECT m.dataset, m.source_key, m.date, m.subject, m.location, m.legislation,
+       ie.dataset AS i_ds, ie.source_key AS i_key, re.dataset AS r_ds, re.source_key AS r_key,
+       (SELECT coalesce(json_agg(json_build_object('ds', oe.dataset, 'key', oe.source_key)),
+               '[]')
+          FROM meeting_officials o JOIN entities oe ON oe.id = o.entity_id
+          WHERE o.meeting_id = m.id) AS officials
+FROM meetings m
+LEFT JOIN entities ie ON ie.id = m.institution_id
+LEFT JOIN registrants r ON r.id = m.registrant_id
+LEFT JOIN entities re ON re.id = r.entity_id
+WHERE m.merged_into_id IS NULL AND (m.registrant_id IS NULL OR r.published_version IS NOT NULL)
+ORDER BY m.id
+"""
+
+
+def _json(value: Any) -> Any:
+    # The driver may hand JSON back decoded (SQLAlchemy registers codecs) or as text.
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def ftm_id(dataset: str, key: str, *parts: str) -> str:
+    return f"reg-{make_entity_id(dataset, key, *parts)}"
+
+
+def _amount(value: Decimal | float | None) -> str | None:
+    return None if value is None else format(Decimal(str(value)), "f")
+
+
+def entity_to_ftm(row: Any) -> dict[str, Any]:
+    proxy = model.make_entity(SCHEMA_BY_KIND.get(row["kind"], "LegalEntity"))
+    proxy.id = ftm_id(row["dataset"], row["source_key"])
+    proxy.add("name", row["name"])
+    for name in _json(row["names"]):
+        if name["n"] != row["name"]:
+            proxy.add("previousName" if name["t"] == "former" else "alias", name["n"])
+    proxy.add("country", row["country"], quiet=True)
+    proxy.add("publisher", row["dataset"])
+    if row["kind"] == "person":
+        proxy.add("birthDate", row["birth_date"], quiet=True)
+        proxy.add("nationality", _json(row["nationalities"]), quiet=True)
+    else:
+        proxy.add("jurisdiction", row["jurisdiction"], quiet=True)
+        proxy.add("legalForm", row["legal_form"], quiet=True)
+        proxy.add("incorporationDate", row["founding_date"], quiet=True)
+        proxy.add("dissolutionDate", row["dissolution_date"], quiet=True)
+    for ident in _json(row["identifiers"]):
+        scheme, value = ident["s"], ident["v"]
+        if scheme in LEI_SCHEMES:
+            prop = "leiCode"
+        elif scheme.endswith(TAX_SUFFIXES):
+            prop = "taxNumber"
+        else:
+            prop = "idNumber" if row["kind"] == "person" else "registrationNumber"
+        proxy.add(prop, value, quiet=True)
+    for address in _json(row["addresses"]):
+        if isinstance(address, dict) and address.get("address"):
+            proxy.add("address", address["address"], quiet=True)
+    return dict(proxy.to_dict())
+
+
+def ownership_to_ftm(row: Any) -> dict[str, Any]:
+    proxy = model.make_entity("Ownership")
+    proxy.id = ftm_id(row["dataset"], row["source_key"], str(row["interest_id"]))
+    proxy.add("owner", ftm_id(row["p_ds"], row["p_key"]))
+    proxy.add("asset", ftm_id(row["s_ds"], row["s_key"]))
+    proxy.add("ownershipType", row["type"])
+    if row["share_exact"] is not None:
+        proxy.add("percentage", _amount(row["share_exact"]))
+    elif row["share_min"] is not None or row["share_max"] is not None:
+        low, high = _amount(row["share_min"]) or "0", _amount(row["share_max"]) or "100"
+        proxy.add("percentage", f"{low}-{high}")
+    proxy.add("startDate", row["start_date"], quiet=True)
+    proxy.add("endDate", row["end_date"], quiet=True)
+    proxy.add("recordId", row["source_key"])
+    proxy.add("publisher", row["dataset"])
+    return dict(proxy.to_dict())
+
+
+def contract_to_ftm(row: Any) -> list[dict[str, Any]]:
+    contract = model.make_entity("Contract")
+    contract.id = ftm_id(row["dataset"], row["ocid"], "contract")
+    contract.add("title", row["title"] or row["ocid"])
+    contract.add("name", row["title"] or row["ocid"])
+    contract.add("description", row["description"], quiet=True)
+    contract.add("status", row["status"], quiet=True)
+    contract.add("procedureNumber", row["ocid"])
+    contract.add("amount", _amount(row["value_amount"]), quiet=True)
+    contract.add("currency", row["value_currency"], quiet=True)
+    contract.add("publisher", row["dataset"])
+    if row["b_key"]:
+        contract.add("authority", ftm_id(row["b_ds"], row["b_key"]))
+    out = [dict(contract.to_dict())]
+    for award in _json(row["awards"]):
+        proxy = model.make_entity("ContractAward")
+        proxy.id = ftm_id(row["dataset"], row["ocid"], "award", award["award"], award["key"])
+        proxy.add("contract", contract.id)
+        proxy.add("supplier", ftm_id(award["ds"], award["key"]))
+        proxy.add("amount", _amount(award["amount"]), quiet=True)
+        proxy.add("currency", award["currency"], quiet=True)
+        proxy.add("date", (award["date"] or "")[:10] or None, quiet=True)
+        proxy.add("status", award["status"], quiet=True)
+        out.append(dict(proxy.to_dict()))
+    return out
+
+
+def meeting_to_ftm(row: Any) -> dict[str, Any]:
+    proxy = model.make_entity("Event")
+    proxy.id = ftm_id(row["dataset"], row["source_key"], "meeting")
+    proxy.add("name", row["subject"] or "Meeting")
+    proxy.add("date", row["date"].isoformat())
+    proxy.add("location", row["location"], quiet=True)
+    proxy.add("summary", row["legislation"], quiet=True)
+    if row["r_key"]:
+        proxy.add("organizer", ftm_id(row["r_ds"], row["r_key"]))
+    if row["i_key"]:
+        proxy.add("involved", ftm_id(row["i_ds"], row["i_key"]))
+    for official in _json(row["officials"]):
+        proxy.add("involved", ftm_id(official["ds"], official["key"]))
+    proxy.add("publisher", row["dataset"])
+    return dict(proxy.to_dict())
+
+
+async def iter_ftm(session: AsyncSession, counts: dict[str, int] | None = None
+                   ) -> AsyncIterator[bytes]:
+    driver = await _driver(session)
+    steps: list[tuple[str, str, Any]] = [
+        ("entities", ENTITIES_SQL, lambda r: [entity_to_ftm(r)]),
+        ("ownership", OWNERSHIP_SQL, lambda r: [ownership_to_ftm(r)]),
+        ("contracts", CONTRACTS_SQL, contract_to_ftm),
+        ("meetings", MEETINGS_SQL, lambda r: [meeting_to_ftm(r)]),
+    ]
+    for name, sql, convert in steps:
+        n = 0
+        lines: list[str] = []
+        async for row in driver.cursor(sql, prefetch=CURSOR_PREFETCH):
+            for obj in convert(row):
+                lines.append(json.dumps(obj, ensure_ascii=False, sort_keys=True))
+                n += 1
+            if len(lines) >= CURSOR_PREFETCH:
+                yield ("\n".join(lines) + "\n").encode()
+                lines = []
+        if lines:
+            yield ("\n".join(lines) + "\n").encode()
+        if counts is not None:
+            counts[name] = n
+
+
+async def write_ftm(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    async with sessionmaker() as session:
+        with out.open("wb") as fh:
+            async for chunk in iter_ftm(session, counts):
+                fh.write(chunk)
+    return counts
