@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from registry.accounts.cli import user_group
 from registry.db.resolve import Database, resolve_database
 from registry.logging import configure_logging, get_logger
 from registry.settings import Settings
@@ -94,6 +95,9 @@ def import_group() -> None:
 @cli.group("export")
 def export_group() -> None:
     """Export in an open standard: registry export FORMAT --out PATH."""
+
+
+cli.add_command(user_group)
 
 
 def run_async(coro: Any) -> Any:
