@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
 from registry.api.access import ADMIN, AUTHENTICATED, PUBLIC, Principal, access, principal_of
@@ -52,7 +52,7 @@ class AccountController(Controller):
           description="A new account has the role `registrant`; it becomes a member of the "
                       "registrants it creates. Registrars are created with `registry user create`.")
     async def sign_up(self, request: Request[Any, Any, Any], db_session: DbSession,
-                      data: SignUp) -> AccountOut:
+                      data: JSONBody[SignUp]) -> AccountOut:
         actor = Actor(request)
         user = await service.create_user(db_session, data.email, data.password, "registrant",
                                          actor=actor.principal or "self", ip=actor.ip)
@@ -80,7 +80,7 @@ class AccountController(Controller):
           summary="Create an API key; the key is shown once",
           description="Scopes: `read` (GET only) and `write`. Needs a password sign-in.")
     async def create_key(self, request: Request[Any, Any, Any], db_session: DbSession,
-                         data: ApiKeyIn) -> ApiKeyCreated:
+                         data: JSONBody[ApiKeyIn]) -> ApiKeyCreated:
         actor = Actor(request)
         key, full = await service.create_api_key(db_session, caller(request), data.name,
                                                  data.scopes, actor.ip)
@@ -103,7 +103,7 @@ class AuthController(Controller):
           description="Repeated failures are throttled per e-mail and per client address "
                       "(429 with Retry-After).")
     async def token(self, request: Request[Any, Any, Any], db_session: DbSession,
-                    data: Credentials) -> TokenOut:
+                    data: JSONBody[Credentials]) -> TokenOut:
         settings: Settings = request.app.state.settings
         user = await service.check_login(db_session, data.email, data.password,
                                          Actor(request).ip)

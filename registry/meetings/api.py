@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import and_, exists, or_, select
 
 from registry.api.access import PUBLIC, REGISTRANT, access
@@ -111,7 +111,8 @@ class RegistrantMeetingController(Controller):
           description="Reconciled with the officials' published diary when it lists the "
                       "same meeting.")
     async def declare_meeting(self, request: Request[Any, Any, Any], db_session: DbSession,
-                              registrant_id: FromPath[int], data: MeetingIn) -> MeetingOut:
+                              registrant_id: FromPath[int],
+                              data: JSONBody[MeetingIn]) -> MeetingOut:
         registrant: Registrant = await get_registrant(db_session, registrant_id)
         meeting = await declare(db_session, Actor(request), registrant, data)
         return (await meeting_views(db_session, [meeting]))[0]

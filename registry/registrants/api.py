@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy import and_, select
 
 from registry.api.access import AUTHENTICATED, PUBLIC, REGISTRANT, REGISTRAR, access, principal_of
@@ -138,7 +138,7 @@ class RegistrantController(Controller):
           description="`name` and `category` are required; everything else may come later "
                       "(PATCH). The response carries the ETag for the next PATCH.")
     async def create_registrant(self, request: Request[Any, Any, Any], db_session: DbSession,
-                                data: Entry) -> Response[DraftOut]:
+                                data: JSONBody[Entry]) -> Response[DraftOut]:
         registrant = await service.create(db_session, Actor(request), data)
         response = await draft_out(db_session, registrant)
         response.status_code = 201
@@ -165,7 +165,7 @@ class RegistrantController(Controller):
                        "someone else edited meanwhile). Arrays are replaced whole.")
     async def edit_registrant(
         self, request: Request[Any, Any, Any], db_session: DbSession,
-        registrant_id: FromPath[int], data: dict[str, Any],
+        registrant_id: FromPath[int], data: JSONBody[dict[str, Any]],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
     ) -> Response[DraftOut]:
         registrant, _ = await service.edit(db_session, Actor(request), registrant_id, if_match,
@@ -185,7 +185,7 @@ class RegistrantController(Controller):
           summary="Approve the submitted version: it is published, with a registration number")
     async def approve(self, request: Request[Any, Any, Any], db_session: DbSession,
                       registrant_id: FromPath[int],
-                      data: Decision | None = None) -> RegistrantOut:
+                      data: JSONBody[Decision | None] = None) -> RegistrantOut:
         registrant = await service.approve(db_session, Actor(request), registrant_id,
                                            data.reason if data else None)
         return await _published(db_session, request, registrant)
@@ -194,7 +194,7 @@ class RegistrantController(Controller):
           opt=access(REGISTRAR), status_code=200,
           summary="Reject the submitted version, with a reason")
     async def reject(self, request: Request[Any, Any, Any], db_session: DbSession,
-                     registrant_id: FromPath[int], data: Decision) -> Response[DraftOut]:
+                     registrant_id: FromPath[int], data: JSONBody[Decision]) -> Response[DraftOut]:
         registrant = await service.reject(db_session, Actor(request), registrant_id,
                                           data.reason)
         return await draft_out(db_session, registrant)
@@ -202,7 +202,7 @@ class RegistrantController(Controller):
     @post("/{registrant_id:int}/suspend", operation_id="suspendRegistrant",
           opt=access(REGISTRAR), status_code=200, summary="Suspend an active entry (reason)")
     async def suspend(self, request: Request[Any, Any, Any], db_session: DbSession,
-                      registrant_id: FromPath[int], data: Decision) -> Response[DraftOut]:
+                      registrant_id: FromPath[int], data: JSONBody[Decision]) -> Response[DraftOut]:
         registrant = await service.change_status(db_session, Actor(request), registrant_id,
                                                  "suspend", data.reason)
         return await draft_out(db_session, registrant)
@@ -211,7 +211,7 @@ class RegistrantController(Controller):
           opt=access(REGISTRAR), status_code=200, summary="Lift a suspension")
     async def reinstate(self, request: Request[Any, Any, Any], db_session: DbSession,
                         registrant_id: FromPath[int],
-                        data: Decision | None = None) -> Response[DraftOut]:
+                        data: JSONBody[Decision | None] = None) -> Response[DraftOut]:
         registrant = await service.change_status(db_session, Actor(request), registrant_id,
                                                  "reinstate", data.reason if data else None)
         return await draft_out(db_session, registrant)
@@ -222,7 +222,7 @@ class RegistrantController(Controller):
           description="The published entry stays visible, marked deregistered.")
     async def deregister(self, request: Request[Any, Any, Any], db_session: DbSession,
                          registrant_id: FromPath[int],
-                         data: Decision | None = None) -> Response[DraftOut]:
+                         data: JSONBody[Decision | None] = None) -> Response[DraftOut]:
         registrant = await service.change_status(db_session, Actor(request), registrant_id,
                                                  "deregister", data.reason if data else None)
         return await draft_out(db_session, registrant)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from registry.api.access import PUBLIC, REGISTRANT, access, principal_of
 from registry.api.problems import Problem
@@ -46,7 +46,7 @@ class ReturnController(Controller):
           summary="File (or amend) the return for one period",
           description="`period_start` names a period that has ended since registration.")
     async def file_return(self, request: Request[Any, Any, Any], db_session: DbSession,
-                          registrant_id: FromPath[int], data: ReturnIn) -> ReturnOut:
+                          registrant_id: FromPath[int], data: JSONBody[ReturnIn]) -> ReturnOut:
         registrant = await get_registrant(db_session, registrant_id)
         settings: Settings = request.app.state.settings
         return await service.file_return(db_session, Actor(request), registrant, data,
