@@ -12,6 +12,7 @@ import click
 from registry.accounts.cli import user_group
 from registry.db.resolve import Database, resolve_database
 from registry.logging import configure_logging, get_logger
+from registry.meetings.cli import meetings_import
 from registry.settings import Settings
 
 log = get_logger("registry.cli")
@@ -98,6 +99,7 @@ def export_group() -> None:
 
 
 cli.add_command(user_group)
+import_group.add_command(meetings_import)
 
 
 def run_async(coro: Any) -> Any:
