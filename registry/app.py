@@ -26,6 +26,7 @@ from registry.entities.api import EntityController
 from registry.health import health, ready
 from registry.logging import get_logger
 from registry.meetings.api import MeetingController, RegistrantMeetingController
+from registry.pages.api import PageController
 from registry.registrants.api import RegistrantController
 from registry.returns.api import ReturnController
 from registry.settings import Settings
@@ -96,7 +97,7 @@ def create_app(
         }),
     )
     return Litestar(
-        route_handlers=[health, ready, api_v1],
+        route_handlers=[health, ready, api_v1, PageController],
         dependencies={
             "db_session": Provide(provide_db_session),
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),

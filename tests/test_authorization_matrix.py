@@ -46,7 +46,7 @@ class World:
 
 @pytest.fixture
 async def world(client: Client, session: AsyncSession, settings: Settings) -> World:
-    headers = {"anonymous": {}}
+    headers: dict[str, dict[str, str]] = {"anonymous": {}}
     headers["registrar"] = await account(session, settings, "registrar@example.org", "registrar")
     headers["admin"] = await account(session, settings, "admin@example.org", "admin")
     headers["registrant_a"] = await account(session, settings, "a@example.org")
