@@ -277,3 +277,22 @@ async def test_registration_numbers_continue_after_existing_ones(
     member = await account(session, settings, "ana@example.org")
     registrar = await account(session, settings, "reg@example.org", "registrar")
     assert (await publish(client, member, registrar))["registration_number"] == "R000003"
+
+
+async def test_members_add_colleagues(client: Client, session: AsyncSession,
+                                      settings: Settings) -> None:
+    member = await account(session, settings, "ana@example.org")
+    colleague = await account(session, settings, "ben@example.org")
+    rid = (await create_draft(client, member))["id"]
+    assert (await client.get(f"{API}/{rid}/draft", headers=colleague)).status_code == 403
+    r = await client.post(f"{API}/{rid}/members", json={"email": "nobody@example.org"},
+                          headers=member)
+    assert r.status_code == 422 and r.json()["field"] == "email"
+    r = await client.post(f"{API}/{rid}/members", json={"email": "BEN@example.org"},
+                          headers=member)
+    assert r.status_code == 201
+    assert (await client.get(f"{API}/{rid}/draft", headers=colleague)).status_code == 200
+    members = (await client.get(f"{API}/{rid}/members", headers=colleague)).json()
+    assert [m["email"] for m in members] == ["ana@example.org", "ben@example.org"]
+    me = (await client.get("/api/v1/accounts/me", headers=colleague)).json()
+    assert [x["registrant_id"] for x in me["registrants"]] == [rid]

@@ -9,12 +9,13 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy import and_, select
 
+from registry.accounts.service import find_user
 from registry.api.access import AUTHENTICATED, PUBLIC, REGISTRANT, REGISTRAR, access, principal_of
 from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
 from registry.api.problems import Problem
 from registry.audit import Actor
 from registry.db.session import DbSession
-from registry.models import Registrant, RegistrantVersion
+from registry.models import Registrant, RegistrantMember, RegistrantVersion, User
 from registry.settings import Settings
 
 from . import service
@@ -25,6 +26,8 @@ from .schemas import (
     DiffOut,
     DraftOut,
     Entry,
+    MemberIn,
+    MemberOut,
     RegistrantOut,
     VersionDetail,
     VersionOut,
@@ -271,3 +274,30 @@ class RegistrantController(Controller):
         old = service.entry_data(service.entry_of(versions[from_n]))
         new = service.entry_data(service.entry_of(versions[to_n]))
         return DiffOut(from_version=from_n, to_version=to_n, changes=diff(old, new))
+
+    @get("/{registrant_id:int}/members", operation_id="listRegistrantMembers",
+         opt=access(REGISTRANT), summary="The accounts that may edit this entry")
+    async def list_members(self, db_session: DbSession,
+                           registrant_id: FromPath[int]) -> list[MemberOut]:
+        await service.get_registrant(db_session, registrant_id)
+        rows = await db_session.execute(
+            select(User.id, User.email).join(RegistrantMember, RegistrantMember.user_id == User.id)
+            .where(RegistrantMember.registrant_id == registrant_id).order_by(User.id))
+        return [MemberOut(user_id=uid, email=email) for uid, email in rows]
+
+    @post("/{registrant_id:int}/members", operation_id="addRegistrantMember",
+          opt=access(REGISTRANT), summary="Let a colleague's account edit this entry too",
+          description="The colleague signs up first. Recorded in the audit log.")
+    async def add_member(self, request: Request[Any, Any, Any], db_session: DbSession,
+                         registrant_id: FromPath[int],
+                         data: JSONBody[MemberIn]) -> MemberOut:
+        await service.get_registrant(db_session, registrant_id)
+        user = await find_user(db_session, data.email)
+        if user is None or not user.is_active:
+            raise Problem(422, "No active account has this e-mail; ask your colleague to sign "
+                               "up first.", field="email", type_="validation")
+        if await db_session.get(RegistrantMember, (user.id, registrant_id)) is None:
+            db_session.add(RegistrantMember(user_id=user.id, registrant_id=registrant_id))
+            Actor(request).log(db_session, "registrant.add_member", "registrant", registrant_id,
+                               {"user_id": user.id, "email": user.email})
+        return MemberOut(user_id=user.id, email=user.email)

@@ -170,3 +170,12 @@ class DiffOut(msgspec.Struct):
 
 class Decision(msgspec.Struct, forbid_unknown_fields=True):
     reason: str | None = None
+
+
+class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+
+
+class MemberOut(msgspec.Struct):
+    user_id: int
+    email: str
