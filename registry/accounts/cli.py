@@ -34,8 +34,10 @@ def create(ctx: Context, email: str, role: str, password: str | None) -> None:
     generated = password is None
     secret = password or generate_password()
 
+    url = ctx.database().url  # may migrate the embedded database: outside the event loop
+
     async def go() -> int:
-        engine = make_engine(ctx.database().url)
+        engine = make_engine(url)
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
                 user = await create_user(session, email, secret, role, actor="cli")
