@@ -191,37 +191,35 @@ def _content(m: Meeting) -> tuple[Any, ...]:
             [c.name for c in m.clients])
 
 
-async def upsert(session: AsyncSession, resolver: Resolver, p: Parsed, run_id: int) -> str:
-    """'imported', 'updated' or 'unchanged'."""
-    existing = (await session.scalars(select(Meeting).where(
-        Meeting.dataset == resolver.dataset, Meeting.source_key == p.source_key))).first()
-    meeting = existing or Meeting(dataset=resolver.dataset, source_key=p.source_key,
-                                  declared_by_official=True, declared_by_registrant=False)
-    before = _content(existing) if existing is not None else None
-    meeting.date = p.date
-    meeting.subject = p.subject
-    meeting.legislation = p.legislation
-    meeting.location = p.location
-    meeting.registrant_id = resolver.registrant(p)
-    meeting.registrant_name = p.registrant or p.registration_number
-    meeting.institution_id = await resolver.entity("public_body", p.institution)
+async def existing_meetings(session: AsyncSession, dataset: str,
+                            keys: list[str]) -> dict[str, Meeting]:
+    """One query for a batch (officials and clients come with it, selectin)."""
+    if not keys:
+        return {}
+    rows = (await session.scalars(select(Meeting).where(
+        Meeting.dataset == dataset, Meeting.source_key.in_(keys)))).all()
+    return {m.source_key: m for m in rows}
+
+
+async def upsert(session: AsyncSession, resolver: Resolver, p: Parsed, run_id: int,
+                 existing: Meeting | None) -> tuple[str, Meeting | None]:
+    """('imported' | 'updated' | 'unchanged', the written meeting or None if unchanged)."""
+    registrant_id = resolver.registrant(p)
+    institution_id = await resolver.entity("public_body", p.institution)
     officials = [MeetingOfficial(name=name, role=role, institution=p.institution,
                                  entity_id=await resolver.entity("person", name))
                  for name, role in p.officials]
     clients = [MeetingClient(name=c) for c in p.clients]
-    if existing is not None:
-        after = (p.date, p.subject, p.legislation, p.location, meeting.registrant_id,
-                 meeting.registrant_name, meeting.institution_id,
-                 [(o.name, o.role, o.institution) for o in officials], [c.name for c in clients])
-        if after == before:
-            return "unchanged"
-    meeting.officials = officials
-    meeting.clients = clients
-    meeting.import_run_id = run_id
-    if existing is None:
-        session.add(meeting)
-    elif existing.merged_into_id is not None:
-        # The diary changed: undo the old reconciliation, then look again.
+    registrant_name = p.registrant or p.registration_number
+    after = (p.date, p.subject, p.legislation, p.location, registrant_id, registrant_name,
+             institution_id, [(o.name, o.role, o.institution) for o in officials],
+             [c.name for c in clients])
+    if existing is not None and _content(existing) == after:
+        return "unchanged", None
+    meeting = existing or Meeting(dataset=resolver.dataset, source_key=p.source_key,
+                                  declared_by_official=True, declared_by_registrant=False)
+    if existing is not None and existing.merged_into_id is not None:
+        # The diary changed: undo the old reconciliation; it is looked for again below.
         kept = await session.get(Meeting, existing.merged_into_id)
         existing.merged_into_id = None
         await session.flush()
@@ -229,9 +227,20 @@ async def upsert(session: AsyncSession, resolver: Resolver, p: Parsed, run_id: i
             others = (await session.scalars(select(Meeting.id).where(
                 Meeting.merged_into_id == kept.id))).first()
             kept.declared_by_official = others is not None
-    await session.flush()
-    await reconcile(session, meeting)
-    return "imported" if existing is None else "updated"
+    meeting.date = p.date
+    meeting.subject = p.subject
+    meeting.legislation = p.legislation
+    meeting.location = p.location
+    meeting.registrant_id = registrant_id
+    meeting.registrant_name = registrant_name
+    meeting.institution_id = institution_id
+    meeting.officials = officials
+    meeting.clients = clients
+    meeting.import_run_id = run_id
+    if existing is None:
+        session.add(meeting)
+    outcome = "imported" if existing is None else "updated"
+    return outcome, meeting
 
 
 async def import_meetings(database_url: str, paths: list[str], *,
@@ -239,7 +248,29 @@ async def import_meetings(database_url: str, paths: list[str], *,
     async def body(session: AsyncSession, recorder: RunRecorder) -> None:
         resolver = Resolver(session, dataset)
         await resolver.load()
-        pending = 0
+        batch: list[tuple[Row, Parsed | None]] = []
+
+        async def flush_batch() -> None:
+            existing = await existing_meetings(
+                session, dataset, [p.source_key for _, p in batch if p is not None])
+            to_reconcile: list[Meeting] = []
+            for row, parsed in batch:
+                if parsed is not None:
+                    outcome, meeting = await upsert(session, resolver, parsed, recorder.id,
+                                                    existing.get(parsed.source_key))
+                    setattr(recorder.summary, outcome, getattr(recorder.summary, outcome) + 1)
+                    if meeting is not None:
+                        # a later line with the same id in this batch updates this meeting
+                        existing[parsed.source_key] = meeting
+                        if meeting.registrant_id is not None and meeting not in to_reconcile:
+                            to_reconcile.append(meeting)
+                recorder.mark(row.path, row.index)
+            await session.flush()
+            for meeting in to_reconcile:
+                await reconcile(session, meeting)
+            await recorder.checkpoint(session)
+            batch.clear()
+
         for row in iter_rows(paths):
             if row.error is not None:
                 recorder.skip(row.path, row.position, row.error)
@@ -248,18 +279,14 @@ async def import_meetings(database_url: str, paths: list[str], *,
                 continue
             assert row.values is not None
             try:
-                parsed = parse(row.values)
+                parsed: Parsed | None = parse(row.values)
             except ValueError as exc:
                 recorder.skip(row.path, row.position, str(exc))
-            else:
-                outcome = await upsert(session, resolver, parsed, recorder.id)
-                setattr(recorder.summary, outcome, getattr(recorder.summary, outcome) + 1)
-            recorder.mark(row.path, row.index)
-            pending += 1
-            if pending >= BATCH:
-                await recorder.checkpoint(session)
-                pending = 0
-        await recorder.checkpoint(session)
+                parsed = None
+            batch.append((row, parsed))
+            if len(batch) >= BATCH:
+                await flush_batch()
+        await flush_batch()
 
     return await run_import(database_url, dataset=dataset, source=SOURCE,
                             paths=[str(Path(p)) for p in paths], body=body, resume=resume,

@@ -202,3 +202,25 @@ def test_cli_import_meetings(database_url: str, tmp_path: Path,
     result = CliRunner().invoke(cli, ["import", "meetings", str(path), "--dataset", "bxl"])
     assert result.exit_code == 0, result.output
     assert "imported 1" in result.output
+
+
+async def test_diary_with_a_repeated_id_keeps_the_last_line(session: AsyncSession,
+                                                            database_url: str,
+                                                            tmp_path: Path) -> None:
+    row = {"id": "same", "date": "2025-03-04", "official": "Marc Dupont",
+           "institution": "City of Brussels", "registrant": "Someone", "subject": "First"}
+    path = diary(tmp_path / "d.csv", [row, {**row, "subject": "Second"}])
+    summary = await import_meetings(database_url, [str(path)], dataset="bxl")
+    assert (summary.imported, summary.updated) == (1, 1)
+    assert (await session.scalars(select(Meeting.subject))).all() == ["Second"]
+
+
+async def test_diary_without_required_columns_is_reported(session: AsyncSession,
+                                                          database_url: str,
+                                                          tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("when,who\n2025-01-01,X\n")
+    summary = await import_meetings(database_url, [str(path)], dataset="bxl")
+    assert summary.skipped == 1 and summary.imported == 0
+    error = (await session.scalars(select(ImportError_))).one()
+    assert error.position == "line 1" and "missing columns" in error.reason
