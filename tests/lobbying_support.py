@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.accounts.service import create_user
+from registry.auth.passwords import hash_password
 from registry.auth.tokens import issue_token
-from registry.models import RegistrantMember
+from registry.models import RegistrantMember, User
 from registry.settings import Settings
 
 Client = AsyncTestClient[Litestar]
@@ -34,6 +35,11 @@ ENTRY: dict[str, Any] = {
 }
 
 
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
 def entry(**changes: Any) -> dict[str, Any]:
     data = copy.deepcopy(ENTRY)
     data.update(changes)
@@ -42,8 +48,13 @@ def entry(**changes: Any) -> dict[str, Any]:
 
 async def account(session: AsyncSession, settings: Settings, email: str, role: str = "registrant",
                   registrant_ids: tuple[int, ...] = ()) -> dict[str, str]:
-    """An account (committed) and the Authorization header of a fresh token for it."""
-    user = await create_user(session, email, PASSWORD, role, actor="test")
+    """An account (committed) and the Authorization header of a fresh token for it.
+
+    Written directly, with one argon2 hash of PASSWORD shared by every test account: hashing
+    is deliberately slow, and sign-up itself is tested through the API."""
+    user = User(email=email, password_hash=_password_hash(), role=role)
+    session.add(user)
+    await session.flush()
     for rid in registrant_ids:
         session.add(RegistrantMember(user_id=user.id, registrant_id=rid))
     await session.commit()
