@@ -41,6 +41,8 @@ async def test_draft_edit_submit_approve_publishes_with_a_number(
     assert r.status_code == 200, r.text
     assert r.headers["ETag"] == '"2"' and r.json()["missing"] == []
     assert (await client.post(f"{API}/{rid}/submit", headers=member)).status_code == 200
+    queue = (await client.get(f"{API}/review-queue", headers=registrar)).json()
+    assert [(q["id"], q["version"]) for q in queue] == [(rid, 2)]
     # under review: no edits, no second submission
     r = await client.patch(f"{API}/{rid}", json={"website": None},
                            headers={**member, "If-Match": '"2"'})
@@ -48,6 +50,7 @@ async def test_draft_edit_submit_approve_publishes_with_a_number(
     r = await client.post(f"{API}/{rid}/approve", headers=registrar)
     assert r.status_code == 200, r.text
     public = r.json()
+    assert (await client.get(f"{API}/review-queue", headers=registrar)).json() == []
     assert public["registration_number"].startswith("R") and len(public["registration_number"]) == 7
     assert public["status"] == "active" and public["version"] == 2
     assert public["category"] == {"code": "ngo", "label": "Non-governmental organisation"}

@@ -28,6 +28,7 @@ from .schemas import (
     Entry,
     MemberIn,
     MemberOut,
+    PendingOut,
     RegistrantOut,
     VersionDetail,
     VersionOut,
@@ -130,6 +131,23 @@ class RegistrantController(Controller):
                                       dt.date.today())
         return Page(items=items, next=encode_cursor([rows[limit - 1].id])
                     if len(rows) > limit else None)
+
+    @get("/review-queue", operation_id="listRegistrantsForReview", opt=access(REGISTRAR),
+         summary="Entries whose latest version awaits a decision, oldest submission first")
+    async def review_queue(
+        self, db_session: DbSession,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+    ) -> list[PendingOut]:
+        check_limit(limit)
+        rows = await db_session.execute(
+            select(Registrant, RegistrantVersion).join(RegistrantVersion, and_(
+                RegistrantVersion.registrant_id == Registrant.id,
+                RegistrantVersion.version == Registrant.current_version))
+            .where(RegistrantVersion.status == service.UNDER_REVIEW)
+            .order_by(RegistrantVersion.submitted_at, Registrant.id).limit(limit))
+        return [PendingOut(id=r.id, name=r.name, status=r.status, version=v.version,
+                           submitted_at=v.submitted_at, registration_number=r.registration_number)
+                for r, v in rows]
 
     @get("/code-lists", operation_id="getRegistrantCodeLists", opt=access(PUBLIC),
          summary="Categories, subject matters and money bands an entry uses")

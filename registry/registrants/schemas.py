@@ -179,3 +179,14 @@ class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
 class MemberOut(msgspec.Struct):
     user_id: int
     email: str
+
+
+class PendingOut(msgspec.Struct):
+    """An entry waiting for the registrar's decision."""
+
+    id: int
+    name: str
+    status: str
+    version: int
+    submitted_at: dt.datetime | None
+    registration_number: str | None = None
