@@ -16,19 +16,29 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from registry import __version__
+from registry.accounts.api import AccountController, AuditController, AuthController
 from registry.api.problems import problem_response
+from registry.auth.guard import access_guard
+from registry.auth.middleware import authentication_middleware
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
 from registry.exports.api import ExportController
 from registry.health import health, ready
 from registry.logging import get_logger
+from registry.meetings.api import MeetingController, RegistrantMeetingController
+from registry.pages.api import PageController
+from registry.registrants.api import RegistrantController
+from registry.returns.api import ReturnController
 from registry.settings import Settings
 
 log = get_logger("registry.http")
 
 # Each feature contributes its controllers here, one line each.
 API_V1_HANDLERS: list[Any] = [EntityController, ExportController]
+API_V1_HANDLERS += [AccountController, AuthController, AuditController]
+API_V1_HANDLERS += [RegistrantController, ReturnController]
+API_V1_HANDLERS += [MeetingController, RegistrantMeetingController]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:
@@ -88,7 +98,7 @@ def create_app(
         }),
     )
     return Litestar(
-        route_handlers=[health, ready, api_v1],
+        route_handlers=[health, ready, api_v1, PageController],
         dependencies={
             "db_session": Provide(provide_db_session),
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
@@ -96,7 +106,10 @@ def create_app(
         lifespan=[database, *extra_lifespan],
         exception_handlers={Exception: problem_response},
         openapi_config=openapi,
-        middleware=[_request_logging],
+        # Authentication names the caller; the one guard enforces every handler's
+        # declared access level (registry/api/access.py).
+        middleware=[_request_logging, authentication_middleware],
+        guards=[access_guard],
         # Logging is ours (structlog JSON, configured by the CLI); Litestar must not reset it.
         logging_config=None,
         debug=False,

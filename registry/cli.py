@@ -9,9 +9,11 @@ from typing import Any
 
 import click
 
+from registry.accounts.cli import user_group
 from registry.db.resolve import Database, resolve_database
 from registry.exports import cli as exports_cli
 from registry.logging import configure_logging, get_logger
+from registry.meetings.cli import meetings_import
 from registry.settings import Settings
 
 log = get_logger("registry.cli")
@@ -100,6 +102,8 @@ def export_group() -> None:
 export_group.add_command(exports_cli.jsonl_command)
 export_group.add_command(exports_cli.csv_command)
 export_group.add_command(exports_cli.ftm_command)
+cli.add_command(user_group)
+import_group.add_command(meetings_import)
 
 
 def run_async(coro: Any) -> Any:

@@ -28,6 +28,10 @@ class Settings:
     # Background outbox worker inside ``serve``.
     sync_worker: bool = True
     returns_period_months: int = 6
+    returns_due_days: int = 30  # a return is due this many days after its period ends
+    # A lobbyist whose public office ended less than this long ago is a "revolving door".
+    revolving_door_months: int = 24
+    access_token_minutes: int = 60
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -44,6 +48,9 @@ class Settings:
             index_prefix=env.get("REGISTRY_INDEX_PREFIX", "registry"),
             sync_worker=env.get("REGISTRY_SYNC_WORKER", "1") not in {"0", "false", "no"},
             returns_period_months=int(env.get("REGISTRY_RETURNS_PERIOD_MONTHS", "6")),
+            returns_due_days=int(env.get("REGISTRY_RETURNS_DUE_DAYS", "30")),
+            revolving_door_months=int(env.get("REGISTRY_REVOLVING_DOOR_MONTHS", "24")),
+            access_token_minutes=int(env.get("REGISTRY_ACCESS_TOKEN_MINUTES", "60")),
         )
 
     def effective_secret_key(self) -> str:

@@ -143,7 +143,7 @@ async def write_demo(session: AsyncSession, data: dict[str, Any]) -> dict[str, E
         reg = Registrant(entity_id=entities[r["entity"]].id,
                          registration_number=r["registration_number"], name=r["name"],
                          category=r["category"], status="active", current_version=1,
-                         published_version=1)
+                         published_version=1, registered_at=now, status_changed_at=now)
         session.add(reg)
         await session.flush()
         content = {k: v for k, v in r["data"].items()}

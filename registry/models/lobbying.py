@@ -26,7 +26,11 @@ class Registrant(Base):
     registration_number: Mapped[str | None] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)  # of the latest version, for listing drafts
     category: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = text_default("draft")
+    status: Mapped[str] = mapped_column(Text, default="draft", server_default="draft",
+                                        index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[dt.datetime | None]
+    registered_at: Mapped[dt.datetime | None]  # first approval: returns are owed from then
     current_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     published_version: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -136,7 +140,7 @@ class MeetingOfficial(Base):
                                             index=True)
     entity_id: Mapped[int | None] = mapped_column(
         ForeignKey("entities.id", ondelete="SET NULL"), index=True)
-    name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text, index=True)
     role: Mapped[str | None] = mapped_column(Text)
     institution: Mapped[str | None] = mapped_column(Text)
 

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, access tokens, API keys, the audit log for admins, ``registry user``."""

@@ -1,0 +1,122 @@
+"""Accounts: creating users, checking passwords with throttling, API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.api.access import Principal
+from registry.api.problems import Problem
+from registry.audit import audit
+from registry.auth import apikeys, throttle
+from registry.auth.passwords import (
+    hash_password_async,
+    needs_rehash,
+    password_problem,
+    verify_password_async,
+)
+from registry.models import ApiKey, Registrant, RegistrantMember, User
+from registry.models.accounts import ROLES
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def find_user(session: AsyncSession, email: str) -> User | None:
+    return (await session.scalars(
+        select(User).where(func.lower(User.email) == normalise_email(email)))).first()
+
+
+async def create_user(session: AsyncSession, email: str, password: str, role: str,
+                      *, actor: Principal | str | None, ip: str | None = None) -> User:
+    email = normalise_email(email)
+    if not EMAIL.match(email) or len(email) > 320:
+        raise Problem(422, "This is not an e-mail address.", field="email")
+    if role not in ROLES:
+        raise Problem(422, f"The role must be one of {', '.join(ROLES)}.", field="role")
+    problem = password_problem(password)
+    if problem:
+        raise Problem(422, problem, field="password")
+    if await find_user(session, email) is not None:
+        raise Problem(409, "An account with this e-mail already exists.", field="email")
+    user = User(email=email, password_hash=await hash_password_async(password), role=role)
+    session.add(user)
+    await session.flush()
+    audit(session, actor, "user.create", "user", user.id, {"email": email, "role": role}, ip)
+    return user
+
+
+async def check_login(session: AsyncSession, email: str, password: str,
+                      ip: str | None) -> User:
+    """The user for these credentials. Failures are recorded and committed here (the caller's
+    transaction is rolled back when the request fails); too many give 429 with Retry-After."""
+    email = normalise_email(email)
+    wait = await throttle.retry_after(session, email, ip)
+    if wait is not None:
+        raise Problem(429, "Too many failed sign-in attempts; try again later.",
+                      type_="throttled", headers={"Retry-After": str(wait)}, retry_after=wait)
+    user = await find_user(session, email)
+    ok = await verify_password_async(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        await throttle.record_failure(session, email, ip)
+        await session.commit()
+        raise Problem(401, "Wrong e-mail or password.", type_="unauthorised",
+                      headers={"WWW-Authenticate": 'Bearer realm="registry"'})
+    if needs_rehash(user.password_hash):
+        user.password_hash = await hash_password_async(password)
+    await throttle.clear(session, email)
+    return user
+
+
+async def memberships(session: AsyncSession, user_id: int) -> Sequence[Registrant]:
+    return (await session.scalars(
+        select(Registrant).join(RegistrantMember, RegistrantMember.registrant_id == Registrant.id)
+        .where(RegistrantMember.user_id == user_id).order_by(Registrant.id))).all()
+
+
+async def create_api_key(session: AsyncSession, principal: Principal, name: str,
+                         scopes: list[str], ip: str | None) -> tuple[ApiKey, str]:
+    if principal.scopes:
+        # A leaked key must not be able to mint more keys.
+        raise Problem(403, "API keys are managed with a password sign-in, not an API key.",
+                      type_="forbidden")
+    for i, scope in enumerate(scopes):
+        if scope not in apikeys.SCOPES:
+            raise Problem(422, f"Unknown scope {scope!r}; use {', '.join(apikeys.SCOPES)}.",
+                          field=f"scopes[{i}]")
+    if not scopes:
+        raise Problem(422, "Give at least one scope.", field="scopes")
+    if len(name) > 200:
+        raise Problem(422, "The name is too long (at most 200 characters).", field="name")
+    prefix, secret, full = apikeys.new_key()
+    key = ApiKey(user_id=principal.user_id, name=name, prefix=prefix,
+                 key_hash=apikeys.hash_secret(secret), scopes=sorted(set(scopes)))
+    session.add(key)
+    await session.flush()
+    audit(session, principal, "api_key.create", "api_key", key.id,
+          {"prefix": prefix, "name": name, "scopes": key.scopes}, ip)
+    return key, full
+
+
+async def list_api_keys(session: AsyncSession, user_id: int) -> Sequence[ApiKey]:
+    return (await session.scalars(
+        select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.id))).all()
+
+
+async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: int,
+                         ip: str | None) -> None:
+    key = await session.get(ApiKey, key_id)
+    # Another user's key is reported as missing: its existence is none of the caller's business.
+    if key is None or key.user_id != principal.user_id:
+        raise Problem(404, f"You have no API key with id {key_id}.", field="key_id")
+    if key.revoked_at is None:
+        key.revoked_at = dt.datetime.now(dt.UTC)
+        audit(session, principal, "api_key.revoke", "api_key", key.id, {"prefix": key.prefix},
+              ip)

@@ -1,0 +1,1 @@
+"""Meetings between lobbyists and officials, declared by either side and reconciled."""

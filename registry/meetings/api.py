@@ -1,0 +1,118 @@
+"""``/api/v1/meetings`` (public) and ``/api/v1/registrants/{registrant_id}/meetings``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy import and_, exists, or_, select
+
+from registry.api.access import PUBLIC, REGISTRANT, access
+from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
+from registry.api.problems import Problem
+from registry.audit import Actor
+from registry.db.session import DbSession
+from registry.models import Entity, Meeting, MeetingOfficial, Registrant
+from registry.registrants.service import get_registrant
+
+from .schemas import MeetingIn, MeetingOut
+from .service import declare
+from .views import meeting_views
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class MeetingController(Controller):
+    path = "/meetings"
+    tags = ["meetings"]
+
+    @get("/", operation_id="listMeetings", opt=access(PUBLIC),
+         summary="Meetings between lobbyists and officials, newest first",
+         description="Reconciled duplicates are shown once; `one_sided` flags a meeting "
+                     "only one side declared.")
+    async def list_meetings(
+        self, db_session: DbSession,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        official: Annotated[str | None, QueryParameter(description="part of a name")] = None,
+        institution: Annotated[str | None, QueryParameter(
+            description="part of the institution's name")] = None,
+        institution_id: FromQuery[int | None] = None,
+        registrant_id: FromQuery[int | None] = None,
+        date_from: FromQuery[dt.date | None] = None,
+        date_to: FromQuery[dt.date | None] = None,
+        subject: Annotated[str | None, QueryParameter(description="part of the subject")] = None,
+        one_sided: FromQuery[bool | None] = None,
+    ) -> Page[MeetingOut]:
+        check_limit(limit)
+        after = decode_cursor(cursor)
+        query = (select(Meeting).where(Meeting.merged_into_id.is_(None))
+                 .order_by(Meeting.date.desc(), Meeting.id.desc()).limit(limit + 1))
+        if after:
+            try:
+                day, last_id = dt.date.fromisoformat(str(after[0])), int(after[1])
+            except (ValueError, IndexError) as exc:
+                raise Problem(400, "The cursor is not one this API issued.",
+                              field="cursor") from exc
+            query = query.where(or_(Meeting.date < day,
+                                    and_(Meeting.date == day, Meeting.id < last_id)))
+        if official:
+            query = query.where(exists().where(MeetingOfficial.meeting_id == Meeting.id,
+                                               MeetingOfficial.name.ilike(_like(official))))
+        if institution:
+            query = query.where(or_(
+                exists().where(MeetingOfficial.meeting_id == Meeting.id,
+                               MeetingOfficial.institution.ilike(_like(institution))),
+                exists().where(Entity.id == Meeting.institution_id,
+                               Entity.name.ilike(_like(institution)))))
+        if institution_id is not None:
+            query = query.where(Meeting.institution_id == institution_id)
+        if registrant_id is not None:
+            query = query.where(Meeting.registrant_id == registrant_id)
+        if date_from:
+            query = query.where(Meeting.date >= date_from)
+        if date_to:
+            query = query.where(Meeting.date <= date_to)
+        if subject:
+            query = query.where(Meeting.subject.ilike(_like(subject)))
+        if one_sided is not None:
+            both = and_(Meeting.declared_by_registrant, Meeting.declared_by_official)
+            query = query.where(~both if one_sided else both)
+        rows = (await db_session.scalars(query)).all()
+        items = await meeting_views(db_session, rows[:limit])
+        nxt = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            nxt = encode_cursor([last.date.isoformat(), last.id])
+        return Page(items=items, next=nxt)
+
+    @get("/{meeting_id:int}", operation_id="getMeeting", opt=access(PUBLIC),
+         summary="One meeting (a reconciled duplicate redirects to the kept one's data)")
+    async def get_meeting(self, db_session: DbSession, meeting_id: FromPath[int]) -> MeetingOut:
+        meeting = await db_session.get(Meeting, meeting_id)
+        if meeting is not None and meeting.merged_into_id is not None:
+            meeting = await db_session.get(Meeting, meeting.merged_into_id)
+        if meeting is None:
+            raise Problem(404, f"No meeting with id {meeting_id}.", field="meeting_id")
+        return (await meeting_views(db_session, [meeting]))[0]
+
+
+class RegistrantMeetingController(Controller):
+    path = "/registrants/{registrant_id:int}/meetings"
+    tags = ["meetings"]
+
+    @post("/", operation_id="declareMeeting", opt=access(REGISTRANT),
+          summary="Declare a meeting with officials",
+          description="Reconciled with the officials' published diary when it lists the "
+                      "same meeting.")
+    async def declare_meeting(self, request: Request[Any, Any, Any], db_session: DbSession,
+                              registrant_id: FromPath[int],
+                              data: JSONBody[MeetingIn]) -> MeetingOut:
+        registrant: Registrant = await get_registrant(db_session, registrant_id)
+        meeting = await declare(db_session, Actor(request), registrant, data)
+        return (await meeting_views(db_session, [meeting]))[0]

@@ -1,0 +1,1 @@
+"""The lobbying register: entries, their immutable versions, review, publication."""

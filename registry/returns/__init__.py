@@ -1,0 +1,1 @@
+"""Periodic returns: what each published registrant owes, for which period, by when."""

@@ -1,0 +1,119 @@
+"""Returns owed, filed and overdue.
+
+The periods a registrant owes are computed, not stored: from the period of its first
+approval to the last period that has ended (or the period of its deregistration). A row in
+``returns`` exists once a return is filed; amending it refiles it (both in the audit log).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.api.problems import Problem
+from registry.audit import Actor
+from registry.models import Registrant, Return
+from registry.registrants.codes import MONEY_BANDS, SUBJECT_MATTERS
+from registry.registrants.schemas import ReturnsStatus
+from registry.settings import Settings
+
+from .periods import Period, owed_periods
+from .schemas import ReturnIn, ReturnOut
+
+
+def owed(registrant: Registrant, settings: Settings, today: dt.date) -> list[Period]:
+    if registrant.registered_at is None:
+        return []
+    last = today
+    if registrant.status == "deregistered" and registrant.status_changed_at is not None:
+        last = registrant.status_changed_at.date()
+    return owed_periods(registrant.registered_at.date(), last, today,
+                        settings.returns_period_months, settings.returns_due_days)
+
+
+async def filed_starts(session: AsyncSession,
+                       registrant_ids: Iterable[int]) -> dict[int, set[dt.date]]:
+    ids = list(registrant_ids)
+    out: dict[int, set[dt.date]] = {i: set() for i in ids}
+    if ids:
+        rows = await session.execute(select(Return.registrant_id, Return.period_start).where(
+            Return.registrant_id.in_(ids), Return.status == "filed"))
+        for rid, start in rows:
+            out[rid].add(start)
+    return out
+
+
+def status(registrant: Registrant, filed: set[dt.date], settings: Settings,
+           today: dt.date) -> ReturnsStatus:
+    periods = owed(registrant, settings, today)
+    overdue = [p.start for p in periods if p.start not in filed and p.due < today]
+    due = [p.due for p in periods if p.start not in filed and p.due >= today]
+    return ReturnsStatus(overdue=bool(overdue), overdue_periods=overdue,
+                         next_due=min(due) if due else None)
+
+
+async def list_returns(session: AsyncSession, registrant: Registrant, settings: Settings,
+                       today: dt.date) -> list[ReturnOut]:
+    rows = {r.period_start: r for r in (await session.scalars(
+        select(Return).where(Return.registrant_id == registrant.id))).all()}
+    out: list[ReturnOut] = []
+    for p in reversed(owed(registrant, settings, today)):
+        row = rows.get(p.start)
+        if row is not None and row.status == "filed":
+            data = msgspec.convert(row.data, ReturnIn, strict=False)
+            out.append(ReturnOut(period_start=p.start, period_end=p.end, due_date=p.due,
+                                 status="filed", filed_at=row.filed_at,
+                                 costs_band=data.costs_band,
+                                 subject_matters=data.subject_matters,
+                                 legislative_files=data.legislative_files,
+                                 activities=data.activities, clients=data.clients))
+        else:
+            out.append(ReturnOut(period_start=p.start, period_end=p.end, due_date=p.due,
+                                 status="overdue" if p.due < today else "due"))
+    return out
+
+
+async def file_return(session: AsyncSession, actor: Actor, registrant: Registrant,
+                      data: ReturnIn, settings: Settings, today: dt.date) -> ReturnOut:
+    periods = {p.start: p for p in owed(registrant, settings, today)}
+    period = periods.get(data.period_start)
+    if period is None:
+        raise Problem(422, "period_start is not the start of a period this registrant owes "
+                           "a return for (a period that has ended since its registration).",
+                      field="period_start", type_="validation")
+    if data.costs_band not in MONEY_BANDS:
+        raise Problem(422, f"Unknown band {data.costs_band!r}.", field="costs_band",
+                      type_="validation")
+    for i, code in enumerate(data.subject_matters):
+        if code not in SUBJECT_MATTERS:
+            raise Problem(422, f"Unknown subject matter {code!r}.", field=f"subject_matters[{i}]",
+                          type_="validation")
+    for i, client in enumerate(data.clients):
+        if client.income_band is not None and client.income_band not in MONEY_BANDS:
+            raise Problem(422, f"Unknown band {client.income_band!r}.",
+                          field=f"clients[{i}].income_band", type_="validation")
+    now = dt.datetime.now(dt.UTC)
+    row = (await session.scalars(select(Return).where(
+        Return.registrant_id == registrant.id, Return.period_start == period.start)
+        .with_for_update())).first()
+    amended = row is not None
+    if row is None:
+        row = Return(registrant_id=registrant.id, period_start=period.start,
+                     period_end=period.end, due_date=period.due)
+        session.add(row)
+    row.status = "filed"
+    row.filed_at = now
+    row.data = msgspec.to_builtins(data)
+    await session.flush()
+    actor.log(session, "return.amend" if amended else "return.file", "return", row.id,
+              {"registrant_id": registrant.id, "period_start": period.start.isoformat(),
+               "late": today > period.due})
+    return ReturnOut(period_start=period.start, period_end=period.end, due_date=period.due,
+                     status="filed", filed_at=now, costs_band=data.costs_band,
+                     subject_matters=data.subject_matters,
+                     legislative_files=data.legislative_files, activities=data.activities,
+                     clients=data.clients)
