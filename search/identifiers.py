@@ -46,6 +46,9 @@ _DE_REGISTER = re.compile(
     r"^\s*(HRA|HRB|GNR|PR|VR|GSR)\s*\.?\s*(\d+)\s*([A-Z])?\b\s*(.*)$", re.IGNORECASE)
 _DE_COURT_WORDS = re.compile(r"\b(AMTSGERICHT|AG|REGISTERGERICHT|GERICHT)\b")
 
+# Numeric registers with a fixed width, written with or without their leading zeros.
+_FIXED_DIGITS = {"PL-KRS": 10, "GE-NAPR": 9}
+
 _LEI = re.compile(r"^[A-Z0-9]{18}\d{2}$")
 
 
@@ -137,6 +140,9 @@ def normalize_identifier(scheme: str, value: str) -> str:
         return _ua_edr(value)
     if code == "DE-CR":
         return _de_cr(value)
+    if code in _FIXED_DIGITS:
+        v = _alnum(value)
+        return v.zfill(_FIXED_DIGITS[code]) if v.isdigit() else v
     if code in _SPANISH_TAX:
         return _es_nif(value)
     return _alnum(value)
