@@ -33,7 +33,8 @@ def to_party(d: dict[str, Any]) -> Party:
         kind=d["kind"],
         names=(d["name"], *d.get("names", [])),
         country=d.get("country"),
-        identifiers=tuple((canonical_scheme(i["scheme"]), normalize_identifier(i["scheme"], i["id"]))
+        identifiers=tuple((canonical_scheme(i["scheme"]),
+                           normalize_identifier(i["scheme"], i["id"]))
                           for i in d.get("identifiers", [])),
         addresses=tuple(d.get("addresses", [])),
         birth_date=d.get("birth_date"),

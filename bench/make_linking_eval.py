@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (names in many scripts are the point here)
 """Build the labelled evaluation set for linking: ``bench/data/linking_eval.jsonl``.
 
 Hand-written seeds (companies of eight countries in Latin, Cyrillic, Greek and Georgian
@@ -221,11 +222,13 @@ def company_pairs(rng: random.Random) -> list[dict[str, Any]]:
         register = party("company", reg_name, cc, ids=[{"scheme": scheme, "id": ident}],
                          names=alt, address=address)
 
-        def pos(variant: str, other: dict[str, Any], group: str = group) -> None:
+        def pos(variant: str, other: dict[str, Any], group: str = group,
+                register: dict[str, Any] = register) -> None:
             out.append({"group": group, "label": 1, "variant": variant,
                         "left": other, "right": register})
 
-        def neg(variant: str, other: dict[str, Any], group: str = group) -> None:
+        def neg(variant: str, other: dict[str, Any], group: str = group,
+                register: dict[str, Any] = register) -> None:
             out.append({"group": group, "label": 0, "variant": variant,
                         "left": other, "right": register})
 
@@ -282,7 +285,8 @@ def person_pairs(rng: random.Random) -> list[dict[str, Any]]:
         owner = party("person", name, cc, names=[roman] if roman else None, birth_date=born)
         base = roman or name
 
-        def add(label: int, variant: str, other: dict[str, Any], group: str = group) -> None:
+        def add(label: int, variant: str, other: dict[str, Any], group: str = group,
+                owner: dict[str, Any] = owner) -> None:
             out.append({"group": group, "label": label, "variant": variant,
                         "left": other, "right": owner})
 

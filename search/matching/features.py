@@ -87,17 +87,16 @@ def _numbers(tokens: tuple[str, ...]) -> frozenset[str]:
     return frozenset(t for t in tokens if any(c.isdigit() for c in t))
 
 
-def _best_names(left: list[PreparedName],
-                right: list[PreparedName]) -> tuple[str, str, PreparedName, PreparedName]:
-    best = (-1.0, "", "", left[0], right[0])
+def _best_names(left: list[PreparedName], right: list[PreparedName]) -> tuple[str, str]:
+    best = (-1.0, "", "")
     for ln in left:
         for rn in right:
             for lv in ln.variants:
                 for rv in rn.variants:
                     s = fuzz.token_sort_ratio(lv, rv)
                     if s > best[0]:
-                        best = (s, lv, rv, ln, rn)
-    return best[1], best[2], best[3], best[4]
+                        best = (s, lv, rv)
+    return best[1], best[2]
 
 
 def _forms(party: Party, names: list[PreparedName]) -> frozenset[str]:
@@ -127,7 +126,7 @@ def compare(left: Party, right: Party) -> PairFeatures:
     ln, rn = left.prepared(), right.prepared()
     out = PairFeatures(values=values)
     if ln and rn:
-        lv, rv, lbest, rbest = _best_names(ln, rn)
+        lv, rv = _best_names(ln, rn)
         out.left_name, out.right_name = lv, rv
         if lv and rv:
             values["name_ratio"] = fuzz.ratio(lv, rv) / 100

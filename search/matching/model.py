@@ -20,6 +20,9 @@ from typing import Any
 from .features import FEATURES, PairFeatures, Party, compare
 from .weights import AUTO_THRESHOLD, CANDIDATE_THRESHOLD, INTERCEPT, WEIGHTS
 
+__all__ = ["AUTO_THRESHOLD", "CANDIDATE_THRESHOLD", "MATCHER_VERSION", "MatchResult", "decide",
+           "match"]
+
 MATCHER_VERSION = "lr-1"
 
 

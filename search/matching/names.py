@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002  (names in many scripts are the point here)
 """Names made comparable for matching: legal forms set aside, any script latinised.
 
 Legal forms come out first (rigour's database of company types, plus the few spellings it
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from normality import ascii_text
-from rigour.names import extract_org_types, remove_org_types, replace_org_types_compare
+from rigour.names import extract_org_types, replace_org_types_compare
 
 from search.normalize import normalize_name
 
