@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from registry.db.resolve import Database, resolve_database
+from registry.links.cli import export_links_command, link_command
 from registry.logging import configure_logging, get_logger
 from registry.settings import Settings
 
@@ -94,6 +95,10 @@ def import_group() -> None:
 @cli.group("export")
 def export_group() -> None:
     """Export in an open standard: registry export FORMAT --out PATH."""
+
+
+cli.add_command(link_command)
+export_group.add_command(export_links_command)
 
 
 def run_async(coro: Any) -> Any:

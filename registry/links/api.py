@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from registry.api.access import PUBLIC, REGISTRAR, access, principal_of
 from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
@@ -102,7 +102,7 @@ class LinkController(Controller):
           description="The decision survives every re-run of the linker; a rejected pair "
                       "is never proposed again.")
     async def decide(self, request: Request[Any, Any, Any], db_session: DbSession,
-                     link_id: FromPath[int], data: DecisionIn) -> LinkOut:
+                     link_id: FromPath[int], data: JSONBody[DecisionIn]) -> LinkOut:
         comment = data.comment.strip()
         if not comment:
             raise Problem(422, "A decision needs a comment saying why.", field="comment")
@@ -130,7 +130,7 @@ class MatchController(Controller):
                       "birthDate). Each response lists scored entities with their features "
                       "and explanations; `match` is true at or above `threshold`.")
     async def match(
-        self, db_session: DbSession, data: MatchQuery,
+        self, db_session: DbSession, data: JSONBody[MatchQuery],
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 5,
         threshold: Annotated[float, QueryParameter(ge=0, le=1)] = AUTO_THRESHOLD,
     ) -> MatchResponse:
