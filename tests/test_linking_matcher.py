@@ -58,9 +58,9 @@ def test_legal_forms_and_scripts_are_set_aside() -> None:
 
 
 def party(name: str, country: str | None = "GB", kind: str = "company",
-          ids: tuple[tuple[str, str], ...] = (), **kw: str) -> Party:
-    return Party(kind=kind, names=(name,), country=country,
-                 identifiers=tuple((s, normalize_identifier(s, v)) for s, v in ids), **kw)
+          ids: tuple[tuple[str, str], ...] = (), birth_date: str | None = None) -> Party:
+    return Party(kind=kind, names=(name,), country=country, birth_date=birth_date,
+                 identifiers=tuple((s, normalize_identifier(s, v)) for s, v in ids))
 
 
 def test_equal_identifiers_decide_and_conflicts_weigh_against() -> None:
