@@ -204,6 +204,8 @@ async def link_entities(session: AsyncSession, source: CandidateSource,
     drops: set[tuple[int, int]] = set()
     for pid, found in pairs.items():
         probe = probes[pid]
+        # (target dataset) -> keys of this probe's auto links by name, to catch ambiguity.
+        by_name: dict[str, list[tuple[int, int]]] = {}
         for other in found:
             target = targets.get(other)
             if target is None or other == pid or target.dataset == probe.dataset:
@@ -218,6 +220,16 @@ async def link_entities(session: AsyncSession, source: CandidateSource,
                 drops.add(key)
             else:
                 upserts[key] = result
+                if result.status == "auto" and result.method == "name":
+                    by_name.setdefault(target.dataset, []).append(key)
+        for dataset, keys in by_name.items():
+            if len(keys) > 1:
+                # One party cannot be two entities of one source: a name that fits several
+                # is ambiguous, and a person has to pick.
+                for key in keys:
+                    upserts[key].status = "candidate"
+                    upserts[key].rules.append(
+                        f"ambiguous: {len(keys)} entities of {dataset} fit this name")
     await _write(session, upserts, drops, stats)
     return stats
 
