@@ -30,6 +30,7 @@ from registry.db.migrate import upgrade
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.models import Dataset
 from search import linking
+from search.backend import Candidate, CandidateQuery
 from search.linking import link_entities
 from search.matching.trigram import TrigramCandidates
 
@@ -137,8 +138,9 @@ async def make_suppliers(sm: async_sessionmaker[AsyncSession], companies: list[
             "SELECT id, source_key FROM entities WHERE dataset = 'bench-register' "
             "AND source_key = ANY(:k)"), {"k": [t for t in truth_by_key.values() if t]})
         reg_ids = {k: i for i, k in found}
-    truth = {result.ids[k]: (str(reg_ids[t]) if t else None) for k, t in truth_by_key.items()}
-    return ids, truth
+    truths = {result.ids[k]: (str(reg_ids[t]) if t else None)
+              for k, t in truth_by_key.items()}
+    return ids, truths
 
 
 async def link_all(sm: async_sessionmaker[AsyncSession], ids: list[int],
@@ -147,8 +149,8 @@ async def link_all(sm: async_sessionmaker[AsyncSession], ids: list[int],
     searched = 0.0
     original = linking._search
 
-    async def timed(source: linking.CandidateSource, queries: list[linking.CandidateQuery]
-                    ) -> list[list[linking.Candidate]]:
+    async def timed(source: linking.CandidateSource, queries: list[CandidateQuery]
+                    ) -> list[list[Candidate]]:
         nonlocal searched
         t = time.perf_counter()
         out = await original(source, queries)
