@@ -103,7 +103,7 @@ async def load(sm: async_sessionmaker[AsyncSession], n: int, rng: random.Random,
         async with sm() as session, session.begin():
             await upsert_entities(session, "bench-register", None, rows)
         print(f"\r  loaded {min(start + batch, n):,} companies", end="", flush=True)
-    async with sm() as session:
+    async with sm() as session, session.begin():  # statistics are transactional too
         await session.execute(text("ANALYZE"))
     print(f" in {time.perf_counter() - started:.0f} s")
     return companies
