@@ -38,7 +38,7 @@ CROSS JOIN LATERAL (
 class TrigramCandidates:
     name = "trigram"
 
-    def __init__(self, session: AsyncSession, *, threshold: float = 0.6) -> None:
+    def __init__(self, session: AsyncSession, *, threshold: float = 0.45) -> None:
         self.session = session
         self.threshold = threshold
 
