@@ -29,6 +29,7 @@ from search.backend import Candidate, CandidateQuery
 from search.identifiers import canonical_scheme
 from search.matching.features import Party
 from search.matching.model import MATCHER_VERSION, MatchResult, match
+from search.matching.names import prepare_name
 from search.normalize import normalize_name
 
 DEFAULT_K = 10
@@ -146,10 +147,15 @@ async def load_parties(session: AsyncSession, ids: Iterable[int]) -> dict[int, P
 
 
 def query_names(party: Party) -> list[str]:
-    """The names to search with: each name as written and latinised, deduplicated."""
+    """The names to search with: each name latinised with its legal form set aside (``S.r.l.``
+    becomes the one-letter words ``s r l``, whose trigrams are in every other name), and as
+    written when that is another script, deduplicated."""
     out: dict[str, None] = {}
     for name in party.names[:MAX_QUERY_NAMES]:
-        for variant in (name, ascii_text(name) or ""):
+        variants = [prepare_name(name, party.kind).core or ascii_text(name) or ""]
+        if not name.isascii():
+            variants.append(name)  # the other side may be in the same script
+        for variant in variants:
             if normalize_name(variant):
                 out.setdefault(variant, None)
     return list(out)
