@@ -25,6 +25,7 @@ from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
 from registry.exports.api import ExportController
 from registry.health import health, ready
+from registry.links.api import LinkController, MatchController
 from registry.logging import get_logger
 from registry.meetings.api import MeetingController, RegistrantMeetingController
 from registry.pages.api import PageController
@@ -39,6 +40,7 @@ API_V1_HANDLERS: list[Any] = [EntityController, ExportController]
 API_V1_HANDLERS += [AccountController, AuthController, AuditController]
 API_V1_HANDLERS += [RegistrantController, ReturnController]
 API_V1_HANDLERS += [MeetingController, RegistrantMeetingController]
+API_V1_HANDLERS += [LinkController, MatchController]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:

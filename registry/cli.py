@@ -12,6 +12,7 @@ import click
 from registry.accounts.cli import user_group
 from registry.db.resolve import Database, resolve_database
 from registry.exports import cli as exports_cli
+from registry.links.cli import export_links_command, link_command
 from registry.logging import configure_logging, get_logger
 from registry.meetings.cli import meetings_import
 from registry.settings import Settings
@@ -104,6 +105,8 @@ export_group.add_command(exports_cli.csv_command)
 export_group.add_command(exports_cli.ftm_command)
 cli.add_command(user_group)
 import_group.add_command(meetings_import)
+cli.add_command(link_command)
+export_group.add_command(export_links_command)
 
 
 def run_async(coro: Any) -> Any:

@@ -1,10 +1,174 @@
 """Identifier normalisation per scheme (org-id.guide codes): the one place for it.
 
-(Issue 7 adds the per-scheme rules; callers only rely on the signature.)
+Equal normalised identifiers in one scheme decide a link; different ones in the same scheme
+are strong evidence against it (DESIGN §3). So the normal form must be canonical: the same
+registration written two ways (``1234567`` / ``01234567`` for GB-COH, ``HRB 12345 B
+(Amtsgericht Charlottenburg)`` / ``HRB12345B``) gives the same string, and two different
+registrations never do.
+
+``normalize_identifier(scheme, value)`` keeps its signature; ``canonical_scheme`` maps the
+spellings sources use for a scheme (``GB_COH``, ``LEI``, ``EDRPOU``) to the org-id.guide code,
+and ``compare_identifiers`` tells equal / conflicting / undecided apart for one scheme (a
+German register number without its court is not decisive).
 """
 
 from __future__ import annotations
 
+import enum
+import re
+import unicodedata
+
+# Spellings met in the wild -> org-id.guide code. Keys are compared upper case, with any
+# run of spaces, dots, underscores or hyphens collapsed to one hyphen.
+SCHEME_ALIASES: dict[str, str] = {
+    "GB-COH": "GB-COH", "COH": "GB-COH", "UK-COH": "GB-COH", "GB-CH": "GB-COH",
+    "COMPANIES-HOUSE": "GB-COH", "GB-CRN": "GB-COH",
+    "UA-EDR": "UA-EDR", "EDR": "UA-EDR", "EDRPOU": "UA-EDR", "UA-EDRPOU": "UA-EDR",
+    "DE-CR": "DE-CR", "DE-HR": "DE-CR", "HANDELSREGISTER": "DE-CR",
+    "XI-LEI": "XI-LEI", "LEI": "XI-LEI",
+    "ES-NIF": "ES-NIF", "NIF": "ES-NIF", "CIF": "ES-NIF", "ES-CIF": "ES-NIF",
+    "ES-RMC": "ES-RMC",
+    "PL-KRS": "PL-KRS", "KRS": "PL-KRS", "PL-NIP": "PL-NIP", "PL-REGON": "PL-REGON",
+    "RU-INN": "RU-INN", "INN": "RU-INN", "RU-OGRN": "RU-OGRN", "OGRN": "RU-OGRN",
+    "GE-NAPR": "GE-NAPR", "GR-CR": "GR-CR", "IT-CF": "IT-CF", "FR-RCS": "FR-RCS",
+}
+
+# ES-RMC entries are keyed by the company's NIF in practice, so both use the NIF rule.
+_SPANISH_TAX = {"ES-NIF", "ES-RMC"}
+
+# UK Companies House: 8 characters; a two-letter prefix (SC Scotland, NI Northern Ireland,
+# OC LLP, SO, NC, FC, R0, ...) followed by six digits, or eight digits.
+_COH_PREFIXED = re.compile(r"^([A-Z]{2}|R0)(\d{1,6})$")
+
+# German commercial registers: HRA/HRB (commercial), GnR (cooperatives), PR (partnerships),
+# VR (associations), GsR (civil-law partnerships).
+_DE_REGISTER = re.compile(
+    r"^\s*(HRA|HRB|GNR|PR|VR|GSR)\s*\.?\s*(\d+)\s*([A-Z])?\b\s*(.*)$", re.IGNORECASE)
+_DE_COURT_WORDS = re.compile(r"\b(AMTSGERICHT|AG|REGISTERGERICHT|GERICHT)\b")
+
+# Numeric registers with a fixed width, written with or without their leading zeros.
+_FIXED_DIGITS = {"PL-KRS": 10, "GE-NAPR": 9}
+
+_LEI = re.compile(r"^[A-Z0-9]{18}\d{2}$")
+
+
+class Agreement(enum.Enum):
+    EQUAL = "equal"  # the same registration: decisive
+    CONFLICT = "conflict"  # two different registrations in one scheme: strong evidence against
+    UNDECIDED = "undecided"  # comparable but not decisive (e.g. DE-CR without its court)
+
+
+def canonical_scheme(scheme: str) -> str:
+    """The org-id.guide code for a scheme as a source spelt it; unknown schemes unchanged
+    (upper case)."""
+    key = re.sub(r"[\s._-]+", "-", scheme.strip().upper()).strip("-")
+    return SCHEME_ALIASES.get(key, key)
+
+
+def _fold(value: str) -> str:
+    folded = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in folded if not unicodedata.combining(c)).upper()
+
+
+def _alnum(value: str) -> str:
+    return "".join(ch for ch in _fold(value) if ch.isalnum())
+
+
+def _strip_scheme_prefix(scheme: str, value: str) -> str:
+    """``GB-COH-01234567`` given as the value of a GB-COH identifier: drop the prefix."""
+    v = value.strip()
+    for prefix in (scheme + "-", scheme + ":", scheme + " "):
+        if v.upper().startswith(prefix):
+            return v[len(prefix):]
+    return v
+
+
+def _gb_coh(value: str) -> str:
+    v = _alnum(value)
+    if v.isdigit():
+        return v.zfill(8)
+    m = _COH_PREFIXED.match(v)
+    if m:
+        return m.group(1) + m.group(2).zfill(6)
+    return v
+
+
+def _ua_edr(value: str) -> str:
+    v = _alnum(value)
+    # EDRPOU codes of legal entities are 8 digits; spreadsheets drop the leading zeros.
+    return v.zfill(8) if v.isdigit() and len(v) < 8 else v
+
+
+def _de_cr(value: str) -> str:
+    """``HRB 12345 B (Amtsgericht Charlottenburg)`` -> ``HRB12345-B@CHARLOTTENBURG``.
+
+    Register type and number, then the optional letter suffix (Berlin writes ``B``), then the
+    court: the same HRB number exists at many courts, so the court is part of the identity.
+    """
+    m = _DE_REGISTER.match(_fold(value))
+    if not m:
+        return _alnum(value)
+    register, number, suffix, rest = m.groups()
+    court = _DE_COURT_WORDS.sub(" ", rest.upper())
+    court = "".join(ch for ch in court if ch.isalnum())
+    key = f"{register.upper()}{int(number)}"
+    if suffix:
+        key += "-" + suffix.upper()
+    return f"{key}@{court}" if court else key
+
+
+def _de_parts(normalized: str) -> tuple[str, str, str]:
+    head, _, court = normalized.partition("@")
+    number, _, suffix = head.partition("-")
+    return number, suffix, court
+
+
+def _es_nif(value: str) -> str:
+    v = _alnum(value)
+    # A VAT number is the NIF with the country prefix (ESB12345678).
+    if len(v) == 11 and v.startswith("ES"):
+        v = v[2:]
+    return v
+
 
 def normalize_identifier(scheme: str, value: str) -> str:
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    code = canonical_scheme(scheme)
+    value = _strip_scheme_prefix(code, value)
+    if code == "GB-COH":
+        return _gb_coh(value)
+    if code == "UA-EDR":
+        return _ua_edr(value)
+    if code == "DE-CR":
+        return _de_cr(value)
+    if code in _FIXED_DIGITS:
+        v = _alnum(value)
+        return v.zfill(_FIXED_DIGITS[code]) if v.isdigit() else v
+    if code in _SPANISH_TAX:
+        return _es_nif(value)
+    return _alnum(value)
+
+
+def is_valid_lei(value: str) -> bool:
+    """ISO 17442 check digits (ISO 7064 mod 97-10)."""
+    v = _alnum(value)
+    if not _LEI.match(v):
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in v)
+    return int(digits) % 97 == 1
+
+
+def compare_identifiers(scheme: str, left: str, right: str) -> Agreement:
+    """Compare two *normalised* identifiers of one (canonical) scheme."""
+    if left == right:
+        return Agreement.EQUAL
+    if canonical_scheme(scheme) == "DE-CR":
+        lnum, lsuffix, lcourt = _de_parts(left)
+        rnum, rsuffix, rcourt = _de_parts(right)
+        if lnum == rnum:
+            # Same number with a suffix or court missing on one side: plausible, not
+            # decisive. Both known and different: different companies.
+            if (lsuffix and rsuffix and lsuffix != rsuffix) or (lcourt and rcourt
+                                                                 and lcourt != rcourt):
+                return Agreement.CONFLICT
+            return Agreement.UNDECIDED
+    return Agreement.CONFLICT

@@ -1,0 +1,242 @@
+"""Benchmark: suppliers linked per second against a register of N companies.
+
+    python -m bench.linking --n 100000 --suppliers 2000
+    python -m bench.linking --n 1000000 --suppliers 5000     # the goal: 1,000 suppliers/s
+
+Starts its own embedded PostgreSQL in a temporary directory (or uses --database-url), loads
+N synthetic companies through the shared COPY path (registry/entities/bulk.py), then links
+suppliers (spelt as procurement data spells them: other case, legal form, typos; half with a
+reformatted identifier, a tenth absent from the register) in batches, as ``registry link``
+does. Prints suppliers/s, where the time goes (candidate search vs scoring), and end-to-end
+precision/recall of auto links against the known truth. The baseline in the same run is the
+same suppliers linked one at a time (batch of 1), on a sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.db.engine import make_engine, make_sessionmaker
+from registry.db.migrate import upgrade
+from registry.entities.bulk import EntityRow, upsert_entities
+from registry.models import Dataset
+from search import linking
+from search.backend import Candidate, CandidateQuery
+from search.linking import link_entities
+from search.matching.trigram import TrigramCandidates
+
+WORDS = (  # noqa: SIM905
+    "acme north south east west blue green red river lake hill valley bridge harbour stone "
+    "oak pine cedar maple summit peak crown royal union national global metro city civil "
+    "urban rural coastal alpine delta prime apex vertex atlas orion nova stellar titan falcon "
+    "eagle hawk lion tiger bear wolf fox swift rapid solid steady bright clear smart quick "
+    "true fair grand noble golden silver iron copper steel granite marble crystal diamond "
+    "pearl amber ivory cobalt indigo violet scarlet azure emerald jade onyx quartz"
+).split()
+TRADES = (  # noqa: SIM905
+    "construction engineering logistics services consulting systems solutions energy "
+    "infrastructure builders contractors developments holdings trading supplies medical "
+    "catering security cleaning transport technologies networks utilities waste roads paving "
+    "facilities property management design architecture surveying"
+).split()
+FORMS = {"GB": ["Limited", "Ltd"], "DE": ["GmbH"], "ES": ["S.L.", "S.A."], "FR": ["SARL", "SAS"],
+         "UA": ["TOV", "LLC"], "PL": ["sp. z o.o."], "IT": ["S.r.l.", "S.p.A."]}
+SCHEMES = {"GB": "GB-COH", "DE": "DE-CR", "ES": "ES-NIF", "FR": "FR-RCS", "UA": "UA-EDR",
+           "PL": "PL-KRS", "IT": "IT-CF"}
+
+
+def company(rng: random.Random, n: int, seen: set[str] | None = None
+            ) -> tuple[str, str, str, str]:
+    cc = rng.choice(list(FORMS))
+    while True:  # real registers rarely hold two companies of one name
+        words = rng.sample(WORDS, rng.choice([2, 3, 3, 4]))
+        name = " ".join(w.title() for w in words) + " " + rng.choice(TRADES).title()
+        if seen is None or name not in seen:
+            break
+    if seen is not None:
+        seen.add(name)
+    ident = {"GB": f"{n:08d}", "DE": f"HRB {n} B", "ES": f"B{n:08d}", "FR": f"{n:09d}",
+             "UA": f"{n:08d}", "PL": f"{n:010d}", "IT": f"{n:011d}"}[cc]
+    return cc, name, rng.choice(FORMS[cc]), ident
+
+
+def spelt(rng: random.Random, name: str, form: str) -> str:
+    s = f"{name} {form}"
+    r = rng.random()
+    if r < 0.3:
+        s = s.upper()
+    elif r < 0.5:
+        words = s.split()
+        i = max(range(len(words)), key=lambda j: len(words[j]))
+        w = words[i]
+        if len(w) > 5:
+            k = rng.randrange(1, len(w) - 1)
+            words[i] = w[:k] + w[k + 1:]
+        s = " ".join(words)
+    elif r < 0.7:
+        s = name
+    return s
+
+
+async def load(sm: async_sessionmaker[AsyncSession], n: int, rng: random.Random,
+               batch: int = 20_000) -> list[tuple[str, str, str, str]]:
+    seen: set[str] = set()
+    companies = [company(rng, i + 1, seen) for i in range(n)]
+    async with sm() as session, session.begin():
+        for name in ("bench-register", "bench-ocds"):
+            session.add(Dataset(name=name, title=name, source="bench"))
+    started = time.perf_counter()
+    for start in range(0, n, batch):
+        rows = [EntityRow(source_key=f"C{start + i}", kind="company", name=f"{nm} {form}",
+                          statement_id="v1", country=cc,
+                          identifiers=[(SCHEMES[cc], ident)])
+                for i, (cc, nm, form, ident) in enumerate(companies[start:start + batch])]
+        async with sm() as session, session.begin():
+            await upsert_entities(session, "bench-register", None, rows)
+        print(f"\r  loaded {min(start + batch, n):,} companies", end="", flush=True)
+    async with sm() as session, session.begin():  # statistics are transactional too
+        await session.execute(text("ANALYZE"))
+    print(f" in {time.perf_counter() - started:.0f} s")
+    return companies
+
+
+async def make_suppliers(sm: async_sessionmaker[AsyncSession], companies: list[
+        tuple[str, str, str, str]], m: int, rng: random.Random) -> tuple[list[int], dict[int,
+                                                                                       str | None]]:
+    rows: list[EntityRow] = []
+    truth_by_key: dict[str, str | None] = {}
+    for j in range(m):
+        if rng.random() < 0.1:
+            cc, name, form, _ = company(rng, 10**8 + j)  # not in the register
+            truth = None
+            ident = None
+        else:
+            i = rng.randrange(len(companies))
+            cc, name, form, ident_full = companies[i]
+            truth = f"C{i}"
+            ident = (ident_full.lstrip("0") if ident_full.isdigit() else ident_full) \
+                if rng.random() < 0.5 else None
+        key = f"ocds-bench-{j}/S{j}"
+        rows.append(EntityRow(source_key=key, kind="company", name=spelt(rng, name, form),
+                              statement_id="v1", country=cc,
+                              identifiers=[(SCHEMES[cc], ident)] if ident else []))
+        truth_by_key[key] = truth
+    async with sm() as session, session.begin():
+        result = await upsert_entities(session, "bench-ocds", None, rows)
+    ids = [result.ids[r.source_key] for r in rows]
+    async with sm() as session:
+        found = await session.execute(text(
+            "SELECT id, source_key FROM entities WHERE dataset = 'bench-register' "
+            "AND source_key = ANY(:k)"), {"k": [t for t in truth_by_key.values() if t]})
+        reg_ids = {k: i for i, k in found}
+    truths = {result.ids[k]: (str(reg_ids[t]) if t else None)
+              for k, t in truth_by_key.items()}
+    return ids, truths
+
+
+async def link_all(sm: async_sessionmaker[AsyncSession], ids: list[int],
+                   batch: int) -> tuple[float, float]:
+    """Returns (seconds, seconds spent in candidate search)."""
+    searched = 0.0
+    original = linking._search
+
+    async def timed(source: linking.CandidateSource, queries: list[CandidateQuery]
+                    ) -> list[list[Candidate]]:
+        nonlocal searched
+        t = time.perf_counter()
+        out = await original(source, queries)
+        searched += time.perf_counter() - t
+        return out
+
+    linking._search = timed  # type: ignore[assignment]
+    started = time.perf_counter()
+    try:
+        for start in range(0, len(ids), batch):
+            async with sm() as session, session.begin():
+                await link_entities(session, TrigramCandidates(session), ids[start:start + batch])
+    finally:
+        linking._search = original  # type: ignore[assignment]
+    return time.perf_counter() - started, searched
+
+
+async def accuracy(sm: async_sessionmaker[AsyncSession],
+                   truth: dict[int, str | None]) -> tuple[float, float, int]:
+    async with sm() as session:
+        rows = (await session.execute(text(
+            "SELECT left_id, right_id, status FROM links WHERE status IN ('auto', 'candidate')"
+            " AND (left_id = ANY(:ids) OR right_id = ANY(:ids))"), {"ids": list(truth)})).all()
+    tp = fp = queue = 0
+    for left, right, status in rows:
+        sup, other = (left, right) if left in truth else (right, left)
+        if status == "candidate":
+            queue += 1
+        elif truth.get(sup) == str(other):
+            tp += 1
+        else:
+            fp += 1
+    positives = sum(1 for t in truth.values() if t)
+    return (tp / (tp + fp) if tp + fp else 1.0), (tp / positives if positives else 1.0), queue
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    rng = random.Random(7)
+    tmp: Path | None = None
+    server = None
+    if args.database_url:
+        url = args.database_url
+    else:
+        from registry.db.embedded import ensure_database, start_embedded
+
+        tmp = Path(tempfile.mkdtemp(prefix="bench-linking-"))
+        server = start_embedded(tmp, cleanup_mode="delete")
+        url = ensure_database(server, "bench_linking")
+    try:
+        await asyncio.to_thread(upgrade, url)
+        engine = make_engine(url)
+        sm = make_sessionmaker(engine)
+        print(f"loading {args.n:,} companies ...")
+        companies = await load(sm, args.n, rng)
+        ids, truth = await make_suppliers(sm, companies, args.suppliers, rng)
+        sample = ids[: max(50, args.suppliers // 20)]
+        base_s, _ = await link_all(sm, sample, 1)
+        async with sm() as session, session.begin():
+            await session.execute(text("DELETE FROM links"))
+        seconds, searched = await link_all(sm, ids, args.batch)
+        precision, recall, queue = await accuracy(sm, truth)
+        print(f"register: {args.n:,} companies; suppliers: {len(ids):,} "
+              f"(batches of {args.batch})")
+        print(f"linked {len(ids) / seconds:,.0f} suppliers/s ({seconds:.1f} s; candidate "
+              f"search {searched / seconds:.0%} of it)")
+        print(f"baseline, one supplier at a time: {len(sample) / base_s:,.0f} suppliers/s "
+              f"({len(sample)} suppliers)")
+        print(f"end to end: auto-link precision {precision:.3f}, recall {recall:.3f}; "
+              f"review queue {queue}")
+        await engine.dispose()
+    finally:
+        if server is not None:
+            server.cleanup()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Suppliers linked per second.")
+    parser.add_argument("--n", type=int, default=100_000, help="companies in the register")
+    parser.add_argument("--suppliers", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--database-url", default=None,
+                        help="an empty database to use instead of a temporary embedded one")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

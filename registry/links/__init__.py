@@ -1,0 +1,1 @@
+"""Links between entities that are (probably) the same party: review, match, export."""

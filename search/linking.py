@@ -1,0 +1,265 @@
+"""Linking: find, for each procurement party, registrant, client and lobbyist, the same
+real-world party in the other datasets, and keep the result in ``links`` with its evidence.
+
+For each probe entity: candidates come from the candidate source (top k by name, filtered by
+kind and country, other datasets only), from equal normalised identifiers, and from the
+probe's existing machine links (so that every stored ``auto``/``candidate`` link is
+re-scored, and dropped when it no longer qualifies). Each pair is scored by the matcher
+(search/matching) and upserted as ``left_id < right_id``. Human decisions (``confirmed``,
+``rejected``) are never overwritten and those pairs are never scored again, so a rejected
+pair is never proposed again.
+
+``link_entities(session, source, entity_ids)`` is the incremental entry point for importers:
+pass the ids an import wrote (probes may be of any dataset). ``registry link`` runs it over
+all probe entities (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from normality import ascii_text
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from search.backend import Candidate, CandidateQuery
+from search.identifiers import canonical_scheme
+from search.matching.features import Party
+from search.matching.model import MATCHER_VERSION, MatchResult, match
+from search.matching.names import prepare_name
+from search.normalize import normalize_name
+
+DEFAULT_K = 10
+MAX_QUERY_NAMES = 3
+
+
+class CandidateSource(Protocol):
+    """What linking needs from search: ``SearchBackend`` has this method."""
+
+    async def candidates(self, query: CandidateQuery) -> list[Candidate]: ...
+
+
+@dataclass(slots=True)
+class Probe:
+    entity_id: int
+    dataset: str
+    party: Party
+
+
+@dataclass
+class LinkStats:
+    probes: int = 0
+    pairs_scored: int = 0
+    auto: int = 0
+    candidate: int = 0
+    removed: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: LinkStats) -> None:
+        self.probes += other.probes
+        self.pairs_scored += other.pairs_scored
+        self.auto += other.auto
+        self.candidate += other.candidate
+        self.removed += other.removed
+        for k, v in other.by_method.items():
+            self.by_method[k] = self.by_method.get(k, 0) + v
+
+
+PROBE_IDS = text("""
+SELECT entity_id FROM contract_parties
+UNION SELECT entity_id FROM registrants WHERE entity_id IS NOT NULL
+UNION SELECT entity_id FROM clients WHERE entity_id IS NOT NULL
+UNION SELECT entity_id FROM lobbyists WHERE entity_id IS NOT NULL
+ORDER BY 1
+""")
+
+_LOAD = text("""
+SELECT e.id, e.kind, e.dataset, e.country, e.name, e.legal_form, e.birth_date, e.addresses,
+       ARRAY(SELECT n.name FROM entity_names n WHERE n.entity_id = e.id ORDER BY n.id) AS names,
+       ARRAY(SELECT i.scheme FROM entity_identifiers i WHERE i.entity_id = e.id
+             ORDER BY i.id) AS schemes,
+       ARRAY(SELECT i.normalized FROM entity_identifiers i WHERE i.entity_id = e.id
+             ORDER BY i.id) AS ids
+FROM entities e WHERE e.id = ANY(:ids)
+""")
+
+_BY_IDENTIFIER = text("""
+SELECT DISTINCT p.id AS probe_id, e.id AS entity_id, i2.scheme
+FROM entity_identifiers i1
+JOIN entities p ON p.id = i1.entity_id
+JOIN entity_identifiers i2 ON i2.normalized = i1.normalized AND i2.entity_id <> i1.entity_id
+JOIN entities e ON e.id = i2.entity_id AND e.kind = p.kind AND e.dataset <> p.dataset
+WHERE i1.entity_id = ANY(:ids)
+""")
+
+_EXISTING = text("""
+SELECT left_id, right_id, status FROM links
+WHERE left_id = ANY(:ids) OR right_id = ANY(:ids)
+""")
+
+_UPSERT = text("""
+INSERT INTO links (left_id, right_id, score, status, method, evidence, matcher_version)
+SELECT * FROM unnest(CAST(:l AS bigint[]), CAST(:r AS bigint[]), CAST(:s AS float8[]),
+                     CAST(:st AS text[]), CAST(:m AS text[]), CAST(:ev AS jsonb[]),
+                     CAST(:v AS text[]))
+ON CONFLICT (left_id, right_id) DO UPDATE SET
+    score = EXCLUDED.score, status = EXCLUDED.status, method = EXCLUDED.method,
+    evidence = EXCLUDED.evidence, matcher_version = EXCLUDED.matcher_version,
+    updated_at = now()
+WHERE links.status IN ('auto', 'candidate')
+  AND (links.score, links.status, links.matcher_version, links.evidence)
+      IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.status, EXCLUDED.matcher_version,
+                        EXCLUDED.evidence)
+""")
+
+_DROP = text("""
+DELETE FROM links l
+USING unnest(CAST(:l AS bigint[]), CAST(:r AS bigint[])) AS d(left_id, right_id)
+WHERE l.left_id = d.left_id AND l.right_id = d.right_id AND l.status IN ('auto', 'candidate')
+""")
+
+
+def _address_text(address: Any) -> str | None:
+    if isinstance(address, str):
+        return address
+    if isinstance(address, dict):
+        parts = [address.get("address"), address.get("postCode"), address.get("postalCode")]
+        joined = " ".join(str(p) for p in parts if p)
+        return joined or None
+    return None
+
+
+async def load_parties(session: AsyncSession, ids: Iterable[int]) -> dict[int, Probe]:
+    rows = await session.execute(_LOAD, {"ids": list(set(ids))})
+    out: dict[int, Probe] = {}
+    for r in rows:
+        names = tuple(dict.fromkeys([r.name, *r.names]))
+        identifiers = tuple((canonical_scheme(s), v) for s, v in zip(r.schemes, r.ids,
+                                                                     strict=True))
+        addresses = tuple(a for a in (_address_text(x) for x in (r.addresses or [])) if a)
+        out[r.id] = Probe(r.id, r.dataset, Party(
+            kind=r.kind, names=names, country=r.country, identifiers=identifiers,
+            addresses=addresses, legal_form=r.legal_form, birth_date=r.birth_date))
+    return out
+
+
+def query_names(party: Party) -> list[str]:
+    """The names to search with: each name latinised with its legal form set aside (``S.r.l.``
+    becomes the one-letter words ``s r l``, whose trigrams are in every other name), and as
+    written when that is another script, deduplicated."""
+    out: dict[str, None] = {}
+    for name in party.names[:MAX_QUERY_NAMES]:
+        variants = [prepare_name(name, party.kind).core or ascii_text(name) or ""]
+        if not name.isascii():
+            variants.append(name)  # the other side may be in the same script
+        for variant in variants:
+            if normalize_name(variant):
+                out.setdefault(variant, None)
+    return list(out)
+
+
+async def _search(source: CandidateSource, queries: list[CandidateQuery]) -> list[list[Candidate]]:
+    many = getattr(source, "candidates_many", None)
+    if many is not None:
+        result: list[list[Candidate]] = await many(queries)
+        return result
+    return [await source.candidates(q) for q in queries]
+
+
+async def probe_ids(session: AsyncSession) -> list[int]:
+    return [int(r[0]) for r in await session.execute(PROBE_IDS)]
+
+
+async def link_entities(session: AsyncSession, source: CandidateSource,
+                        entity_ids: Sequence[int], *, k: int = DEFAULT_K) -> LinkStats:
+    """Link these entities (probes) to the other datasets. Runs in the caller's
+    transaction; the caller commits."""
+    stats = LinkStats()
+    probes = await load_parties(session, entity_ids)
+    stats.probes = len(probes)
+    if not probes:
+        return stats
+    pairs: dict[int, set[int]] = {pid: set() for pid in probes}
+    queries: list[CandidateQuery] = []
+    owners: list[int] = []
+    for pid, probe in probes.items():
+        for name in query_names(probe.party):
+            queries.append(CandidateQuery(name=name, kind=probe.party.kind,
+                                          country=probe.party.country,
+                                          exclude_dataset=probe.dataset, limit=k))
+            owners.append(pid)
+    for pid, hits in zip(owners, await _search(source, queries), strict=True):
+        pairs[pid].update(c.entity_id for c in hits)
+    for row in await session.execute(_BY_IDENTIFIER, {"ids": list(probes)}):
+        pairs[row.probe_id].add(row.entity_id)
+    decided: set[tuple[int, int]] = set()
+    for row in await session.execute(_EXISTING, {"ids": list(probes)}):
+        if row.status in ("confirmed", "rejected"):
+            decided.add((row.left_id, row.right_id))
+        else:  # re-score every machine link of the probe
+            pid, other = ((row.left_id, row.right_id) if row.left_id in probes
+                          else (row.right_id, row.left_id))
+            pairs[pid].add(other)
+    others = {o for found in pairs.values() for o in found} - set(probes)
+    targets = {**probes, **(await load_parties(session, others))}
+
+    upserts: dict[tuple[int, int], MatchResult] = {}
+    drops: set[tuple[int, int]] = set()
+    for pid, found in pairs.items():
+        probe = probes[pid]
+        # (target dataset) -> keys of this probe's auto links by name, to catch ambiguity.
+        by_name: dict[str, list[tuple[int, int]]] = {}
+        for other in found:
+            target = targets.get(other)
+            if target is None or other == pid or target.dataset == probe.dataset:
+                continue
+            key = (min(pid, other), max(pid, other))
+            if key in decided or key in upserts or key in drops:
+                continue
+            left, right = (probe, target) if pid < other else (target, probe)
+            result = match(left.party, right.party)
+            stats.pairs_scored += 1
+            if result.status is None:
+                drops.add(key)
+            else:
+                upserts[key] = result
+                if result.status == "auto" and result.method == "name":
+                    by_name.setdefault(target.dataset, []).append(key)
+        for dataset, keys in by_name.items():
+            if len(keys) > 1:
+                # One party cannot be two entities of one source: a name that fits several
+                # is ambiguous, and a person has to pick.
+                for key in keys:
+                    upserts[key].status = "candidate"
+                    upserts[key].rules.append(
+                        f"ambiguous: {len(keys)} entities of {dataset} fit this name")
+    await _write(session, upserts, drops, stats)
+    return stats
+
+
+async def _write(session: AsyncSession, upserts: dict[tuple[int, int], MatchResult],
+                 drops: set[tuple[int, int]], stats: LinkStats) -> None:
+    if upserts:
+        keys = sorted(upserts)
+        await session.execute(_UPSERT, {
+            "l": [k[0] for k in keys], "r": [k[1] for k in keys],
+            "s": [upserts[k].score for k in keys],
+            "st": [upserts[k].status for k in keys],
+            "m": [upserts[k].method for k in keys],
+            "ev": [json.dumps(upserts[k].evidence(), ensure_ascii=False) for k in keys],
+            "v": [MATCHER_VERSION] * len(keys),
+        })
+        for result in upserts.values():
+            if result.status == "auto":
+                stats.auto += 1
+            else:
+                stats.candidate += 1
+            stats.by_method[result.method] = stats.by_method.get(result.method, 0) + 1
+    if drops:
+        keys = sorted(drops)
+        res = await session.execute(_DROP, {"l": [k[0] for k in keys],
+                                            "r": [k[1] for k in keys]})
+        stats.removed += int(getattr(res, "rowcount", 0) or 0)
