@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from importers.bods import bods_command
 from registry.db.resolve import Database, resolve_database
 from registry.logging import configure_logging, get_logger
 from registry.settings import Settings
@@ -94,6 +95,10 @@ def import_group() -> None:
 @cli.group("export")
 def export_group() -> None:
     """Export in an open standard: registry export FORMAT --out PATH."""
+
+
+# Each source and format registers its command here, one line each.
+import_group.add_command(bods_command)
 
 
 def run_async(coro: Any) -> Any:
