@@ -36,13 +36,18 @@ def _validator_04() -> Any:
 
 
 @functools.cache
-def _validator_old(version: str) -> Any:
+def _validators_old(version: str) -> dict[str, Any]:
+    """statementType -> validator of that kind of statement. The package schema is a ``oneOf``
+    over the three kinds; picking the branch by type gives errors that name the field
+    instead of "not valid under any of the schemas" (libcovebods does the same)."""
     package = json.loads((_data() / f"schema-{version.replace('.', '-')}-0.json")
                          .read_text("utf-8"))
-    # The package schema is an array of statements; check one statement at a time.
-    item = dict(package["items"])
-    item["$schema"] = package["$schema"]
-    return jsonschema_rs.Draft4Validator(item, validate_formats=True)
+    out = {}
+    for branch in package["items"]["oneOf"]:
+        kind = branch["properties"]["statementType"]["enum"][0]
+        out[kind] = jsonschema_rs.Draft4Validator({**branch, "$schema": package["$schema"]},
+                                                  validate_formats=True)
+    return out
 
 
 def statement_version(statement: dict[str, Any]) -> str:
@@ -66,7 +71,14 @@ def check_statement(statement: Any) -> str | None:
     if not isinstance(statement, dict):
         return f"not a statement: expected a JSON object, got {type(statement).__name__}"
     version = statement_version(statement)
-    validator = _validator_04() if version == "0.4" else _validator_old(version)
+    if version == "0.4":
+        validator = _validator_04()
+    else:
+        validators = _validators_old(version)
+        validator = validators.get(statement.get("statementType"))  # type: ignore[arg-type]
+        if validator is None:
+            return (f"invalid BODS {version} statement at statementType: must be one of "
+                    + ", ".join(sorted(validators)))
     if validator.is_valid(statement):
         return None
     error = next(iter(validator.iter_errors(statement)))
