@@ -72,7 +72,7 @@ async def store_versions(session: AsyncSession, dataset: str, run_id: int | None
     if not rows:
         return []
     conn = await session.connection()
-    driver = (await conn.get_raw_connection()).driver_connection
+    driver: Any = (await conn.get_raw_connection()).driver_connection
     await session.execute(text(_CREATE))
     await session.execute(text("TRUNCATE _stage_versions"))
     await driver.copy_records_to_table(

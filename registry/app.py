@@ -21,6 +21,7 @@ from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
 from registry.health import health, ready
+from registry.ownership.api import OwnershipController
 from registry.logging import get_logger
 from registry.settings import Settings
 
@@ -28,6 +29,7 @@ log = get_logger("registry.http")
 
 # Each feature contributes its controllers here, one line each.
 API_V1_HANDLERS: list[Any] = [EntityController]
+API_V1_HANDLERS.append(OwnershipController)
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:
