@@ -21,8 +21,8 @@ from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
 from registry.health import health, ready
-from registry.ownership.api import OwnershipController
 from registry.logging import get_logger
+from registry.ownership.api import OwnershipController
 from registry.settings import Settings
 
 log = get_logger("registry.http")
