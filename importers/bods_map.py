@@ -28,6 +28,8 @@ from registry.ownership.bulk import InterestRow, RelationshipRow
 
 PUBLIC_BODY_TYPES = {"state", "stateBody"}
 STATEMENT_KEYS = ("declarationSubject", "declaration", "source", "annotations")
+# BODS nameType codes that the registry spells differently (see the export's inverse).
+NAME_TYPES = {"transliteration": "transliterated", "translation": "translated"}
 OLD_TYPES = {"entityStatement": "entity", "personStatement": "person",
              "ownershipOrControlStatement": "relationship"}
 
@@ -133,8 +135,8 @@ def _person(statement: dict[str, Any], d: dict[str, Any]) -> EntityRow:
     names = [n for n in d.get("names", []) if _person_name(n)]
     primary = next((n for n in names if n.get("type") in ("legal", "individual")),
                    names[0] if names else None)
-    others = [(_person_name(n), n.get("type") or "alternative") for n in names
-              if n is not primary]
+    others = [(_person_name(n), NAME_TYPES.get(n.get("type", ""), n.get("type") or "alternative"))
+              for n in names if n is not primary]
     birth = d.get("birthDate")
     restricted: dict[str, Any] = {}
     public = d

@@ -20,6 +20,7 @@ from registry.api.problems import problem_response
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
+from registry.exports.bods_api import BodsExportController
 from registry.health import health, ready
 from registry.logging import get_logger
 from registry.ownership.api import OwnershipController
@@ -30,6 +31,7 @@ log = get_logger("registry.http")
 # Each feature contributes its controllers here, one line each.
 API_V1_HANDLERS: list[Any] = [EntityController]
 API_V1_HANDLERS.append(OwnershipController)
+API_V1_HANDLERS.append(BodsExportController)
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:

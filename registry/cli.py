@@ -11,6 +11,7 @@ import click
 
 from importers.bods import bods_command
 from registry.db.resolve import Database, resolve_database
+from registry.exports.bods import bods_export_command
 from registry.logging import configure_logging, get_logger
 from registry.settings import Settings
 
@@ -99,6 +100,7 @@ def export_group() -> None:
 
 # Each source and format registers its command here, one line each.
 import_group.add_command(bods_command)
+export_group.add_command(bods_export_command)
 
 
 def run_async(coro: Any) -> Any:
