@@ -28,11 +28,10 @@ from importers.bods_map import (
     upgrade_statement,
 )
 from importers.bods_schema import check_statement, statement_version
-from importers.record_versions import lookup_keys, store_versions
+from importers.ownership_writer import ImportState, write_mapped
+from importers.record_versions import lookup_keys
 from importers.runs import RunRecorder, Summary, run_import
 from importers.sources import Item, iter_items
-from registry.entities.bulk import EntityRow, upsert_entities
-from registry.ownership.bulk import RelationshipRow, resolve_parties, write_relationships
 
 DEFAULT_DATASET = "bods"
 BATCH_SIZE = 5_000
@@ -40,17 +39,9 @@ NOT_A_PACKAGE = ("not a BODS package: expected a JSON array of statements or JSO
                  "found a single JSON object")
 
 
-@dataclass
-class ImportState:
-    dataset: str
-    run_id: int
-    dangling: int = 0  # relationship rows naming a record not imported (yet)
-
-
 async def write_batch(session: AsyncSession, state: ImportState, recorder: RunRecorder,
                       batch: list[tuple[Item, dict[str, Any]]]) -> None:
     """Map, version and write one batch of schema-valid statements (not committed)."""
-    summary = recorder.summary
     olds = [s for _, s in batch if statement_version(s) != "0.4"]
     known: dict[str, str] = {}
     if olds:
@@ -75,33 +66,7 @@ async def write_batch(session: AsyncSession, state: ImportState, recorder: RunRe
             continue
         mapped.append(m)
 
-    new = await store_versions(session, state.dataset, state.run_id,
-                               [m.version for m in mapped])
-    fresh = {(v.record_type, v.version_key) for v in new}
-    summary.unchanged += len(mapped) - len(fresh)
-    seen_records: set[tuple[str, str]] = set()
-    for v in new:
-        record = (v.record_type, v.source_key)
-        if v.record_known or record in seen_records:
-            summary.updated += 1
-        else:
-            summary.imported += 1
-        seen_records.add(record)
-
-    todo = [m for m in mapped if (m.version.record_type, m.version.version_key) in fresh]
-    entities: list[EntityRow] = [m.entity for m in todo if m.entity is not None]
-    # upsert_entities keeps the last row per key: let that be the latest version.
-    entities.sort(key=lambda e: (e.valid_from is not None, e.valid_from or 0))
-    ids: dict[str, int] = {}
-    if entities:
-        ids = (await upsert_entities(session, state.dataset, state.run_id, entities)).ids
-    relationships: list[RelationshipRow] = [m.relationship for m in todo
-                                            if m.relationship is not None]
-    if relationships:
-        await write_relationships(session, state.dataset, state.run_id, relationships, ids)
-    if state.dangling or relationships:
-        # Cheap (partial indexes): fills in parties named before they were imported.
-        state.dangling = await resolve_parties(session, state.dataset)
+    await write_mapped(session, state, recorder, mapped)
 
 
 async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: str,

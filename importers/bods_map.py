@@ -43,6 +43,7 @@ class Mapped:
     version: VersionRow
     entity: EntityRow | None = None
     relationship: RelationshipRow | None = None
+    weak: bool = False  # a placeholder entity: written only if its key is not there yet
 
 
 def parse_datetime(value: Any) -> dt.datetime | None:
