@@ -13,7 +13,6 @@ resumes. A bad statement is skipped and reported with its position and reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,9 @@ from importers.bods_map import (
     upgrade_statement,
 )
 from importers.bods_schema import check_statement, statement_version
-from importers.ownership_writer import ImportState, write_mapped
+from importers.ownership_writer import ImportResult, ImportState, write_mapped
 from importers.record_versions import lookup_keys
-from importers.runs import RunRecorder, Summary, run_import
+from importers.runs import RunRecorder, run_import
 from importers.sources import Item, iter_items
 
 DEFAULT_DATASET = "bods"
@@ -100,19 +99,6 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
             await flush()
     await flush()
     return state
-
-
-@dataclass
-class ImportResult:
-    summary: Summary
-    dangling: int  # relationship versions naming a record that is not in the dataset (yet)
-
-    def render(self) -> str:
-        text = self.summary.render()
-        if self.dangling:
-            text += (f"\n  note: {self.dangling:,} relationship versions name a record not "
-                     "imported (yet); they are linked when it is")
-        return text
 
 
 async def import_bods(database_url: str, paths: list[str], dataset: str = DEFAULT_DATASET,

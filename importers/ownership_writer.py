@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods_map import Mapped
 from importers.record_versions import store_versions
-from importers.runs import RunRecorder
+from importers.runs import RunRecorder, Summary
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.ownership.bulk import RelationshipRow, resolve_parties, write_relationships
 
@@ -20,6 +20,19 @@ class ImportState:
     dataset: str
     run_id: int
     dangling: int = 0  # relationship rows naming a record not imported (yet)
+
+
+@dataclass
+class ImportResult:
+    summary: Summary
+    dangling: int  # relationship versions naming a record that is not in the dataset (yet)
+
+    def render(self) -> str:
+        text = self.summary.render()
+        if self.dangling:
+            text += (f"\n  note: {self.dangling:,} relationship versions name a record not "
+                     "imported (yet); they are linked when it is")
+        return text
 
 
 async def write_mapped(session: AsyncSession, state: ImportState, recorder: RunRecorder,

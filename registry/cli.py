@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from importers.bods import bods_command
+from importers.psc import psc_command
 from registry.db.resolve import Database, resolve_database
 from registry.exports.bods import bods_export_command
 from registry.logging import configure_logging, get_logger
@@ -100,6 +101,7 @@ def export_group() -> None:
 
 # Each source and format registers its command here, one line each.
 import_group.add_command(bods_command)
+import_group.add_command(psc_command)
 export_group.add_command(bods_export_command)
 
 
