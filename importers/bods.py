@@ -12,7 +12,7 @@ resumes. A bad statement is skipped and reported with its position and reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +27,46 @@ from importers.bods_map import (
     upgrade_statement,
 )
 from importers.bods_schema import check_statement, statement_version
-from importers.ownership_writer import ImportResult, ImportState, write_mapped
+from importers.ownership_writer import ImportResult, ImportState, batch_gc, write_mapped
+from importers.prefetch import prefetched
 from importers.record_versions import lookup_keys
 from importers.runs import RunRecorder, run_import
 from importers.sources import Item, iter_items
 
 DEFAULT_DATASET = "bods"
 BATCH_SIZE = 5_000
+MAPPING_ERRORS = (MappingError, KeyError, TypeError, AttributeError, ValueError)
 NOT_A_PACKAGE = ("not a BODS package: expected a JSON array of statements or JSON Lines, "
                  "found a single JSON object")
 
 
+Prepared = tuple[Item, str | None, Mapped | None]  # item, why it is refused, its rows
+
+
+def prepare(items: Iterable[Item], recorder: RunRecorder) -> Iterator[Prepared]:
+    """Check each statement and map the 0.4 ones (runs in the reader thread: no database).
+    0.2/0.3 statements are mapped later, since their record keys are looked up."""
+    for item in items:
+        if recorder.should_skip(item.path, item.index):
+            continue
+        reason = item.error
+        if reason is None and item.position == "document":
+            reason = NOT_A_PACKAGE
+        if reason is None:
+            reason = check_statement(item.value)
+        mapped = None
+        if reason is None and statement_version(item.value) == "0.4":
+            try:
+                mapped = map_statement(item.value, item.index)
+            except MAPPING_ERRORS as exc:
+                reason = f"cannot map statement: {exc}"
+        yield item, reason, mapped
+
+
 async def write_batch(session: AsyncSession, state: ImportState, recorder: RunRecorder,
-                      batch: list[tuple[Item, dict[str, Any]]]) -> None:
-    """Map, version and write one batch of schema-valid statements (not committed)."""
-    olds = [s for _, s in batch if statement_version(s) != "0.4"]
+                      batch: list[tuple[Item, Mapped | None]]) -> None:
+    """Map the 0.2/0.3 statements, then version and write the batch (not committed)."""
+    olds = [item.value for item, m in batch if m is None]
     known: dict[str, str] = {}
     if olds:
         known = await lookup_keys(session, state.dataset,
@@ -52,26 +77,24 @@ async def write_batch(session: AsyncSession, state: ImportState, recorder: RunRe
         return local.get(statement_id) or known.get(statement_id) or statement_id
 
     mapped: list[Mapped] = []
-    for seq, (item, statement) in enumerate(batch):
-        try:
-            if statement_version(statement) == "0.4":
-                m = map_statement(statement, seq)
-            else:
-                m = map_statement(upgrade_statement(statement, key_of), seq)
-                m.version.content = statement  # history keeps what was published
-                local[statement["statementID"]] = m.version.source_key
-        except (MappingError, KeyError, TypeError, AttributeError) as exc:
-            recorder.skip(item.path, item.position, f"cannot map statement: {exc}")
-            continue
+    for item, m in batch:
+        if m is None:
+            statement = item.value
+            try:
+                m = map_statement(upgrade_statement(statement, key_of), item.index)
+            except MAPPING_ERRORS as exc:
+                recorder.skip(item.path, item.position, f"cannot map statement: {exc}")
+                continue
+            m.version.content = statement  # history keeps what was published
+            local[statement["statementID"]] = m.version.source_key
         mapped.append(m)
-
     await write_mapped(session, state, recorder, mapped)
 
 
 async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: str,
                        items: Iterable[Item], batch_size: int = BATCH_SIZE) -> ImportState:
     state = ImportState(dataset=dataset, run_id=recorder.id)
-    batch: list[tuple[Item, dict[str, Any]]] = []
+    batch: list[tuple[Item, Mapped | None]] = []
     pending: list[Item] = []
 
     async def flush() -> None:
@@ -82,19 +105,13 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
         batch.clear()
         pending.clear()
 
-    for item in items:
-        if recorder.should_skip(item.path, item.index):
-            continue
+    # The reader thread parses and checks ahead while the database writes.
+    for item, reason, mapped in prefetched(prepare(items, recorder), depth=batch_size):
         pending.append(item)
-        reason = item.error
-        if reason is None and item.position == "document":
-            reason = NOT_A_PACKAGE
-        if reason is None:
-            reason = check_statement(item.value)
         if reason is not None:
             recorder.skip(item.path, item.position, reason)
         else:
-            batch.append((item, item.value))
+            batch.append((item, mapped))
         if len(pending) >= batch_size:
             await flush()
     await flush()
@@ -107,8 +124,9 @@ async def import_bods(database_url: str, paths: list[str], dataset: str = DEFAUL
     state: dict[str, ImportState] = {}
 
     async def body(session: AsyncSession, recorder: RunRecorder) -> None:
-        state["s"] = await import_items(session, recorder, dataset, iter_items(paths),
-                                        batch_size)
+        with batch_gc():
+            state["s"] = await import_items(session, recorder, dataset, iter_items(paths),
+                                            batch_size)
 
     summary = await run_import(database_url, dataset=dataset, source="bods", paths=paths,
                                body=body, resume=resume,

@@ -3,16 +3,32 @@ source: versions first (the idempotence key), then only what is new."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods_map import Mapped
-from importers.record_versions import store_versions
+from importers.record_versions import lock_dataset, store_versions
 from importers.runs import RunRecorder, Summary
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.ownership.bulk import RelationshipRow, resolve_parties, write_relationships
+
+
+@contextmanager
+def batch_gc() -> Iterator[None]:
+    """Collect garbage less often while batches of thousands of small objects are built:
+    the default thresholds make the collector rescan the live batch over and over (it
+    roughly halves the import time). Restored afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @dataclass
@@ -40,6 +56,7 @@ async def write_mapped(session: AsyncSession, state: ImportState, recorder: RunR
     """Store the versions; write entities and relationships for the new ones only; count
     imported (new record), updated (new version of a known record) and unchanged."""
     summary = recorder.summary
+    await lock_dataset(session, state.dataset)
     new = await store_versions(session, state.dataset, state.run_id,
                                [m.version for m in mapped])
     fresh = {(v.record_type, v.version_key) for v in new}
@@ -74,7 +91,10 @@ async def write_mapped(session: AsyncSession, state: ImportState, recorder: RunR
     relationships: list[RelationshipRow] = [m.relationship for m in todo
                                             if m.relationship is not None]
     if relationships:
-        await write_relationships(session, state.dataset, state.run_id, relationships, ids)
+        new_keys = {v.source_key for v in new
+                    if v.record_type == "relationship" and not v.record_known}
+        await write_relationships(session, state.dataset, state.run_id, relationships, ids,
+                                  new_keys)
     if state.dangling or relationships:
         # Cheap (partial indexes): fills in parties named before they were imported.
         state.dangling = await resolve_parties(session, state.dataset)

@@ -34,7 +34,7 @@ import pycountry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods_map import Mapped, parse_date
-from importers.ownership_writer import ImportResult, ImportState, write_mapped
+from importers.ownership_writer import ImportResult, ImportState, batch_gc, write_mapped
 from importers.record_versions import VersionRow
 from importers.runs import RunRecorder, run_import
 from importers.sources import Item, iter_items
@@ -325,8 +325,9 @@ async def import_psc(database_url: str, paths: list[str], dataset: str = DEFAULT
     state: dict[str, ImportState] = {}
 
     async def body(session: AsyncSession, recorder: RunRecorder) -> None:
-        state["s"] = await import_items(session, recorder, dataset, iter_items(paths),
-                                        batch_size)
+        with batch_gc():
+            state["s"] = await import_items(session, recorder, dataset, iter_items(paths),
+                                            batch_size)
 
     summary = await run_import(database_url, dataset=dataset, source="psc", paths=paths,
                                body=body, resume=resume,

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,7 +85,12 @@ WHERE r.id = o.id AND o.latest = :latest
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+    if value is None:
+        return None
+    try:  # msgspec is several times faster than json.dumps on large batches
+        return msgspec.json.encode(value).decode()
+    except (TypeError, msgspec.EncodeError):
+        return json.dumps(value, ensure_ascii=False, default=str)
 
 
 async def _driver(session: AsyncSession) -> Any:
@@ -93,13 +100,17 @@ async def _driver(session: AsyncSession) -> Any:
 
 
 async def write_relationships(session: AsyncSession, dataset: str, run_id: int | None,
-                              rows: Sequence[RelationshipRow],
-                              entity_ids: dict[str, int]) -> int:
+                              rows: Sequence[RelationshipRow], entity_ids: dict[str, int],
+                              new_keys: set[str] | None = None) -> int:
     """Add one version row per given statement (the caller passes only statements not
     stored before). ``entity_ids`` maps party source keys to entity ids where known; the
-    rest are looked up. Returns how many rows still miss a party (to resolve later)."""
+    rest are looked up. ``new_keys`` are record keys with no row stored before: one that
+    has a single version here is simply current, without re-chaining (the common case of
+    a first import). Returns how many rows still miss a party (to resolve later)."""
     if not rows:
         return 0
+    counts = Counter(r.source_key for r in rows)
+    simple = {k for k in (new_keys or ()) if counts[k] == 1}
     wanted = {k for r in rows for k in (r.subject_key, r.interested_party_key)
               if k is not None and k not in entity_ids}
     ids = dict(entity_ids)
@@ -124,7 +135,8 @@ async def write_relationships(session: AsyncSession, dataset: str, run_id: int |
             rel_id, dataset, r.source_key, subject_id, party_id, r.subject_key,
             r.interested_party_key, _json(r.subject_unspecified),
             _json(r.interested_unspecified), _json(r.component_keys), r.is_component,
-            r.statement_id, r.valid_from, None, False, r.is_closed, _json(r.data),
+            r.statement_id, r.valid_from, None, r.source_key in simple, r.is_closed,
+            _json(r.data),
             r.retrieved_at, run_id,
         ))
         interests.extend(
@@ -137,7 +149,9 @@ async def write_relationships(session: AsyncSession, dataset: str, run_id: int |
     if interests:
         await driver.copy_records_to_table("interests", records=interests,
                                            columns=_INTEREST_COLUMNS)
-    keys = list({r.source_key for r in rows})
+    keys = [k for k in counts if k not in simple]
+    if not keys:
+        return dangling
     # Two passes: first retire the versions that are no longer the latest, then mark the
     # latest, so the partial unique index on current rows never sees two at once.
     for latest in (False, True):
