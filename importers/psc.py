@@ -21,6 +21,7 @@ snapshot (JSON Lines, one PSC a line), onto the same model as BODS.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -96,11 +97,16 @@ def company_number(value: Any) -> str:
 def country_code(name: Any) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return None
-    text = name.strip().lower()
+    return _country_code(name.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _country_code(name: str) -> str | None:
+    text = name.lower()
     if text in UK_COUNTRIES:
         return "GB"
     try:
-        found = pycountry.countries.lookup(name.strip())
+        found = pycountry.countries.lookup(name)
     except LookupError:
         return None
     return str(found.alpha_2)

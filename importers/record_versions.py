@@ -38,13 +38,20 @@ class NewVersion:
     record_known: bool  # an earlier version of the record was stored before this batch
 
 
+# Joins against the batch's keys, so that each key is one index probe (a plain
+# ``= ANY(...)`` on two columns lets the planner fall back to scanning the table, which
+# grows with every batch).
 _EXISTING = """
-SELECT record_type, version_key FROM record_versions
-WHERE dataset = $1 AND record_type = ANY($2::text[]) AND version_key = ANY($3::text[])
+SELECT v.record_type, v.version_key
+FROM unnest($2::text[], $3::text[]) AS k(record_type, version_key)
+JOIN record_versions v ON v.dataset = $1 AND v.record_type = k.record_type
+                      AND v.version_key = k.version_key
 """
 _KNOWN = """
-SELECT DISTINCT record_type, source_key FROM record_versions
-WHERE dataset = $1 AND record_type = ANY($2::text[]) AND source_key = ANY($3::text[])
+SELECT k.record_type, k.source_key
+FROM unnest($2::text[], $3::text[]) AS k(record_type, source_key)
+WHERE EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
+              AND v.record_type = k.record_type AND v.source_key = k.source_key)
 """
 _COLUMNS = ["dataset", "import_run_id", "record_type", "source_key", "version_key", "status",
             "valid_from", "content", "seq"]
@@ -60,9 +67,9 @@ async def store_versions(session: AsyncSession, dataset: str, run_id: int | None
         return []
     conn = await session.connection()
     driver: Any = (await conn.get_raw_connection()).driver_connection
-    types = sorted({r.record_type for r in rows})
+    wanted = list({(r.record_type, r.version_key) for r in rows})
     existing = {(r["record_type"], r["version_key"]) for r in await driver.fetch(
-        _EXISTING, dataset, types, list({r.version_key for r in rows}))}
+        _EXISTING, dataset, [t for t, _ in wanted], [v for _, v in wanted])}
     new_rows: dict[tuple[str, str], VersionRow] = {}
     for r in rows:
         key = (r.record_type, r.version_key)
@@ -70,8 +77,9 @@ async def store_versions(session: AsyncSession, dataset: str, run_id: int | None
             new_rows[key] = r
     if not new_rows:
         return []
+    records = list({(r.record_type, r.source_key) for r in new_rows.values()})
     known = {(r["record_type"], r["source_key"]) for r in await driver.fetch(
-        _KNOWN, dataset, types, list({r.source_key for r in new_rows.values()}))}
+        _KNOWN, dataset, [t for t, _ in records], [k for _, k in records])}
     await driver.copy_records_to_table(
         "record_versions",
         records=[(dataset, run_id, r.record_type, r.source_key, r.version_key, r.status,

@@ -124,7 +124,7 @@ def _holds(subject: str, party: Any, share: dict[str, Any] | None, **extra: Any
 
 
 async def test_diamond_cycle_dates_and_unspecified(database_url: str, session: AsyncSession,
-                                                   tmp_path: Path) -> None:
+                                                   client: Client, tmp_path: Path) -> None:
     person = {"isComponent": False, "personType": "knownPerson",
               "names": [{"type": "legal", "fullName": "Pat Owner"}]}
     statements = [
@@ -163,6 +163,14 @@ async def test_diamond_cycle_dates_and_unspecified(database_url: str, session: A
     after = {o.entity_id: o for o in summarise(await chains_as_of(session, a,
                                                                   dt.date(2024, 1, 1)))}
     assert _exact(after[p]) == Decimal(60)
+
+    body = (await client.get(f"/api/v1/entities/{a}/owners",
+                             params={"as_of": "2022-01-01"})).json()
+    assert [[e["name"] for e in c] for c in body["cycles"]] == [["A Ltd", "B Ltd", "A Ltd"]]
+    assert [(u["reason"], u["subject"]["name"]) for u in body["unspecified"]] == [
+        ("interestedPartyExemptFromDisclosure", "C Ltd")]
+    pat = next(o for o in body["items"] if o["entity"]["name"] == "Pat Owner")
+    assert pat["share"]["exact"] == 80 and len(pat["paths"]) == 2
 
     limited = await chains_as_of(session, a, dt.date(2022, 1, 1), max_depth=1)
     assert limited.truncated and {x.entity_id for x in limited.paths} == {
