@@ -24,10 +24,12 @@ from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
 from registry.exports.api import ExportController
+from registry.exports.bods_api import BodsExportController
 from registry.health import health, ready
 from registry.links.api import LinkController, MatchController
 from registry.logging import get_logger
 from registry.meetings.api import MeetingController, RegistrantMeetingController
+from registry.ownership.api import OwnershipController
 from registry.pages.api import PageController
 from registry.registrants.api import RegistrantController
 from registry.returns.api import ReturnController
@@ -41,6 +43,7 @@ API_V1_HANDLERS += [AccountController, AuthController, AuditController]
 API_V1_HANDLERS += [RegistrantController, ReturnController]
 API_V1_HANDLERS += [MeetingController, RegistrantMeetingController]
 API_V1_HANDLERS += [LinkController, MatchController]
+API_V1_HANDLERS += [OwnershipController, BodsExportController]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:

@@ -9,9 +9,12 @@ from typing import Any
 
 import click
 
+from importers.bods import bods_command
+from importers.psc import psc_command
 from registry.accounts.cli import user_group
 from registry.db.resolve import Database, resolve_database
 from registry.exports import cli as exports_cli
+from registry.exports.bods import bods_export_command
 from registry.links.cli import export_links_command, link_command
 from registry.logging import configure_logging, get_logger
 from registry.meetings.cli import meetings_import
@@ -107,6 +110,9 @@ cli.add_command(user_group)
 import_group.add_command(meetings_import)
 cli.add_command(link_command)
 export_group.add_command(export_links_command)
+import_group.add_command(bods_command)
+import_group.add_command(psc_command)
+export_group.add_command(bods_export_command)
 
 
 def run_async(coro: Any) -> Any:

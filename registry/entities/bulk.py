@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,37 +101,71 @@ async def upsert_entities(session: AsyncSession, dataset: str, run_id: int | Non
     if not latest:
         return BulkResult({}, set(), set())
     driver = await _driver(session)
-    await session.execute(text(_CREATE_STAGE))
-    await session.execute(text("TRUNCATE _stage_entities"))
-    records = [
-        tuple(json.dumps(getattr(r, c), ensure_ascii=False, default=str) if c in _JSON
-              else getattr(r, c) for c in _STAGE_COLUMNS)
-        for r in latest.values()
-    ]
-    await driver.copy_records_to_table("_stage_entities", records=records,
-                                       columns=list(_STAGE_COLUMNS))
-    changed = (await session.execute(text(_MERGE), {"dataset": dataset, "run_id": run_id})).all()
-    inserted = {r.source_key for r in changed if r.inserted}
-    updated = {r.source_key for r in changed if not r.inserted}
-    ids = {r.source_key: r.id for r in changed}
-    missing = [k for k in latest if k not in ids]
-    if missing:
-        found = await session.execute(
-            text("SELECT id, source_key FROM entities WHERE dataset = :d AND source_key = ANY(:k)"),
-            {"d": dataset, "k": missing})
-        ids.update({r.source_key: r.id for r in found})
-    if changed:
-        await _replace_children(session, driver, {ids[k]: latest[k] for k in inserted | updated})
+    # Keys not stored yet (most of a first import) are copied straight into the table with
+    # ids taken from its sequence; only the others go through the staging merge. A writer
+    # adding the same keys concurrently makes this batch fail (unique violation) rather
+    # than write twice: importers serialise their batches per dataset.
+    stored = {r["source_key"] for r in await driver.fetch(
+        "SELECT source_key FROM entities WHERE dataset = $1 AND source_key = ANY($2::text[])",
+        dataset, list(latest))}
+    fresh = [r for k, r in latest.items() if k not in stored]
+    ids: dict[str, int] = {}
+    inserted: set[str] = set()
+    updated: set[str] = set()
+    if fresh:
+        new_ids = [r["id"] for r in await driver.fetch(
+            "SELECT nextval(pg_get_serial_sequence('entities', 'id')) AS id "
+            "FROM generate_series(1, $1)", len(fresh))]
+        await driver.copy_records_to_table(
+            "entities", records=[(i, dataset, run_id, *_values(r))
+                                 for i, r in zip(new_ids, fresh, strict=True)],
+            columns=["id", "dataset", "import_run_id", *_STAGE_COLUMNS])
+        ids.update({r.source_key: i for i, r in zip(new_ids, fresh, strict=True)})
+        inserted.update(r.source_key for r in fresh)
+    if stored:
+        await session.execute(text(_CREATE_STAGE))
+        await session.execute(text("TRUNCATE _stage_entities"))
+        await driver.copy_records_to_table(
+            "_stage_entities", records=[_values(latest[k]) for k in stored],
+            columns=list(_STAGE_COLUMNS))
+        changed = (await session.execute(text(_MERGE),
+                                         {"dataset": dataset, "run_id": run_id})).all()
+        updated = {r.source_key for r in changed if not r.inserted}
+        inserted.update(r.source_key for r in changed if r.inserted)
+        ids.update({r.source_key: r.id for r in changed})
+        missing = [k for k in stored if k not in ids]
+        if missing:
+            found = await session.execute(
+                text("SELECT id, source_key FROM entities "
+                     "WHERE dataset = :d AND source_key = ANY(:k)"),
+                {"d": dataset, "k": missing})
+            ids.update({r.source_key: r.id for r in found})
+    if inserted or updated:
+        await _replace_children(session, driver, {ids[k]: latest[k] for k in inserted | updated},
+                                fresh={ids[k] for k in inserted})
     return BulkResult(ids, inserted, updated)
 
 
+def _json(value: Any) -> str:
+    try:  # msgspec is several times faster than json.dumps on large batches
+        return msgspec.json.encode(value).decode()
+    except (TypeError, msgspec.EncodeError):
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _values(r: EntityRow) -> tuple[Any, ...]:
+    return tuple(_json(getattr(r, c)) if c in _JSON else getattr(r, c) for c in _STAGE_COLUMNS)
+
+
 async def _replace_children(session: AsyncSession, driver: Any,
-                            rows: dict[int, EntityRow]) -> None:
-    entity_ids = list(rows)
-    await session.execute(text("DELETE FROM entity_names WHERE entity_id = ANY(:ids)"),
-                          {"ids": entity_ids})
-    await session.execute(text("DELETE FROM entity_identifiers WHERE entity_id = ANY(:ids)"),
-                          {"ids": entity_ids})
+                            rows: dict[int, EntityRow], fresh: set[int] | None = None) -> None:
+    entity_ids = [i for i in rows if i not in (fresh or set())]  # new rows have no children
+    if entity_ids:
+        await session.execute(text("DELETE FROM entity_names WHERE entity_id = ANY(:ids)"),
+                              {"ids": entity_ids})
+        await session.execute(
+            text("DELETE FROM entity_identifiers WHERE entity_id = ANY(:ids)"),
+            {"ids": entity_ids})
     names: list[tuple[int, str, str, str]] = []
     identifiers: list[tuple[int, str, str, str]] = []
     for entity_id, row in rows.items():

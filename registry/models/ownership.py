@@ -24,13 +24,27 @@ class Relationship(Base):
               postgresql_where=text("is_current")),
         Index(None, "subject_id", "valid_from"),
         Index(None, "interested_party_id", "valid_from"),
+        Index("ix_relationships_dataset_source_key", "dataset", "source_key", "valid_from"),
+        Index("ix_relationships_dangling_subject", "dataset", "subject_key",
+              postgresql_where=text("subject_id IS NULL AND subject_key IS NOT NULL")),
+        Index("ix_relationships_dangling_party", "dataset", "interested_party_key",
+              postgresql_where=text(
+                  "interested_party_id IS NULL AND interested_party_key IS NOT NULL")),
     )
     id: Mapped[int] = pk()
     dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
     source_key: Mapped[str] = mapped_column(Text)  # BODS recordId; PSC "{company}/{psc id}"
-    subject_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    # NULL while the subject's record is not imported yet (see subject_key), or when the
+    # source says the subject cannot be specified (subject_unspecified).
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"))
     interested_party_id: Mapped[int | None] = mapped_column(
         ForeignKey("entities.id", ondelete="CASCADE"))
+    # The parties' source keys (BODS recordIds), kept so that a statement may name a record
+    # imported later; the ids are filled in when it arrives.
+    subject_key: Mapped[str | None] = mapped_column(Text)
+    interested_party_key: Mapped[str | None] = mapped_column(Text)
+    subject_unspecified: Mapped[dict[str, Any] | None]
     # When the interested party is not disclosed: BODS unspecifiedRecord {reason, description}.
     interested_unspecified: Mapped[dict[str, Any] | None]
     component_keys: Mapped[list[Any]] = json_list()  # BODS componentRecords

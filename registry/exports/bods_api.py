@@ -1,0 +1,28 @@
+"""``GET /api/v1/exports/bods``: the BODS 0.4 export, streamed."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.params import FromQuery
+from litestar.response import Stream
+
+from registry.api.access import PUBLIC, access
+from registry.db.session import SessionMaker
+
+from .bods import stream_json_array
+
+
+class BodsExportController(Controller):
+    path = "/exports"
+    tags = ["exports"]
+
+    @get("/bods", operation_id="exportBods", opt=access(PUBLIC),
+         summary="Every entity, person and relationship version as BODS 0.4 statements",
+         description="A JSON array streamed with constant memory; `dataset` (repeatable) "
+                     "limits it. Restricted details are never included.",
+         media_type="application/json")
+    async def export_bods(self, sessionmaker: SessionMaker,
+                          dataset: FromQuery[list[str] | None] = None) -> Stream:
+        # The request session is closed before the body streams: the generator opens its own.
+        return Stream(stream_json_array(sessionmaker, dataset), media_type="application/json",
+                      headers={"Content-Disposition": 'attachment; filename="bods.json"'})
