@@ -17,9 +17,11 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from registry import __version__
 from registry.api.problems import problem_response
+from registry.contracts.api import ContractController
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
+from registry.exports.ocds_api import OcdsExportController
 from registry.health import health, ready
 from registry.logging import get_logger
 from registry.settings import Settings
@@ -27,7 +29,11 @@ from registry.settings import Settings
 log = get_logger("registry.http")
 
 # Each feature contributes its controllers here, one line each.
-API_V1_HANDLERS: list[Any] = [EntityController]
+API_V1_HANDLERS: list[Any] = [
+    EntityController,
+    ContractController,
+    OcdsExportController,
+]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:

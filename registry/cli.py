@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from registry.contracts.cli import export_ocds_command, import_ocds_command
 from registry.db.resolve import Database, resolve_database
 from registry.logging import configure_logging, get_logger
 from registry.settings import Settings
@@ -99,6 +100,11 @@ def export_group() -> None:
 def run_async(coro: Any) -> Any:
     """Run a coroutine from a click command."""
     return asyncio.run(coro)
+
+
+# Feature commands, one line each.
+import_group.add_command(import_ocds_command)
+export_group.add_command(export_ocds_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

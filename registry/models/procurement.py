@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created_at, json_object, pk, updated_at
@@ -14,7 +14,16 @@ from .base import Base, created_at, json_object, pk, updated_at
 
 class Contract(Base):
     __tablename__ = "contracts"
-    __table_args__ = (UniqueConstraint("dataset", "ocid"), Index(None, "updated_at", "id"))
+    __table_args__ = (
+        UniqueConstraint("dataset", "ocid"),
+        Index(None, "updated_at", "id"),
+        # Migration 0003: listing newest first, and substring search on title + description.
+        Index("ix_contracts_listing", text("(COALESCE(date, '-infinity'::timestamptz)) DESC"),
+              "id"),
+        Index("ix_contracts_text_trgm",
+              text("(COALESCE(title, '') || ' ' || COALESCE(description, '')) gin_trgm_ops"),
+              postgresql_using="gin"),
+    )
     id: Mapped[int] = pk()
     dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
     ocid: Mapped[str] = mapped_column(Text, index=True)
@@ -60,7 +69,7 @@ class Award(Base):
     award_id: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(Text)
-    date: Mapped[dt.datetime | None]
+    date: Mapped[dt.datetime | None] = mapped_column(index=True)
     value_amount: Mapped[Decimal | None] = mapped_column(Numeric)
     value_currency: Mapped[str | None] = mapped_column(Text)
     suppliers: Mapped[list[AwardSupplier]] = relationship(

@@ -1,0 +1,34 @@
+"""procurement: listing and text-search indexes on contracts
+
+Revision ID: 0003
+Revises: 0001
+Create Date: 2026-11-23 07:30:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = '0003'
+down_revision: str | Sequence[str] | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # GET /contracts lists newest first: keyset on (date desc, id), undated contracts last.
+    op.execute("CREATE INDEX ix_contracts_listing ON contracts "
+               "((COALESCE(date, '-infinity'::timestamptz)) DESC, id)")
+    # `q=` is a substring match on title and description; trigrams make ILIKE '%..%' indexable.
+    op.execute("CREATE INDEX ix_contracts_text_trgm ON contracts USING gin "
+               "((COALESCE(title, '') || ' ' || COALESCE(description, '')) gin_trgm_ops)")
+    # "Who is behind this contract": suppliers by award date.
+    op.create_index('ix_awards_date', 'awards', ['date'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_awards_date', table_name='awards')
+    op.execute('DROP INDEX ix_contracts_text_trgm')
+    op.execute('DROP INDEX ix_contracts_listing')
