@@ -47,7 +47,8 @@ def releases_in(*paths: Path) -> list[dict[str, Any]]:
 def merge(releases: list[dict[str, Any]]) -> dict[str, Any]:
     """The compiled release ocdsmerge itself makes (from the bundled schema)."""
     merger = Merger(merge_rules=get_merge_rules(str(schema_path())))
-    return merger.create_compiled_release(releases)
+    compiled: dict[str, Any] = merger.create_compiled_release(releases)
+    return compiled
 
 
 async def contract(session: AsyncSession, ocid: str, dataset: str = "ocds") -> Contract:

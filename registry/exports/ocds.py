@@ -113,10 +113,10 @@ async def iter_ocds(sessionmaker: async_sessionmaker[AsyncSession], *,
         yield "\n]}\n"
 
 
-def _open(out: Path) -> IO[str]:
-    if out.suffix == ".gz":
-        return gzip.open(out, "wt", encoding="utf-8")
-    return out.open("w", encoding="utf-8")
+def _open(path: Path, compress: bool) -> IO[str]:
+    if compress:
+        return gzip.open(path, "wt", encoding="utf-8")
+    return path.open("w", encoding="utf-8")
 
 
 async def export_ocds(sessionmaker: async_sessionmaker[AsyncSession], out: Path, *,
@@ -130,7 +130,7 @@ async def export_ocds(sessionmaker: async_sessionmaker[AsyncSession], out: Path,
         lines = ".jsonl" in out.suffixes
     counts = ExportCounts()
     tmp = out.with_name(out.name + ".partial")
-    with _open(tmp) as fh:
+    with _open(tmp, out.suffix == ".gz") as fh:
         async for chunk in iter_ocds(sessionmaker, datasets=datasets, lines=lines, uri=uri,
                                      counts=counts):
             fh.write(chunk)
