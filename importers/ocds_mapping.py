@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -56,7 +57,13 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 def _country(name: Any) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return None
-    territory = lookup_territory(name.strip())
+    return _country_code(name.strip())
+
+
+@lru_cache(maxsize=4096)
+def _country_code(name: str) -> str | None:
+    # Country names repeat endlessly in a dataset; rigour's lookup is not cheap.
+    territory = lookup_territory(name)
     code = territory.ftm_country if territory is not None else None
     return code.upper() if code and len(code) == 2 else None
 

@@ -16,13 +16,15 @@ from ocdsmerge.rules import get_merge_rules
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import importers.ocds as ocds_importer
+import importers.ocds_compile as ocds_compile
 from importers.ocds import import_ocds
+from importers.ocds_stage import ReleaseStager
 from registry.models import (
     Award,
     Contract,
     ContractAgreement,
     ContractParty,
+    ContractPending,
     Entity,
     ImportError_,
     ImportRun,
@@ -138,8 +140,8 @@ async def test_release_package_is_compiled_per_ocid(database_url: str,
 async def test_releases_of_one_ocid_spread_over_batches_and_runs(database_url: str,
                                                                  session: AsyncSession) -> None:
     # A batch of one value: every release of ocds-test-001 lands in a different transaction.
-    first = await import_ocds(database_url, [RELEASES], batch=1)
-    assert (first.imported, first.updated) == (2, 1)  # the 2nd release of 001 updates it
+    first = await import_ocds(database_url, [RELEASES], batch=1, chunk=1)
+    assert (first.imported, first.updated) == (3, 0)  # both processes are new
     before = await contract(session, "ocds-test-001")
     assert before.release_count == 2 and before.status == "active" and not before.awards
 
@@ -256,7 +258,8 @@ async def test_a_release_that_cannot_be_merged_is_skipped_and_not_kept(
     summary = await import_ocds(database_url, [path])
     assert summary.skipped == 1 and summary.imported == 2
     [error] = (await session.scalars(select(ImportError_))).all()
-    assert error.position == "item 2" and error.reason.startswith("merge conflict")
+    assert error.position == "item 2, release p2 of ocds-test-merge"
+    assert error.path == str(path) and error.reason.startswith("merge conflict")
     c = await contract(session, "ocds-test-merge")
     assert c.compiled == merge([first, later]) and c.release_count == 2
     keys = set((await session.scalars(select(RecordVersion.version_key))).all())
@@ -275,35 +278,55 @@ async def test_schema_validation_is_optional(database_url: str, session: AsyncSe
     assert lenient.imported == 1 and lenient.skipped == 0
 
 
+@pytest.mark.parametrize("phase", ["stage", "compile"])
 async def test_a_crashed_import_resumes_and_ends_as_a_clean_one(
         database_url: str, session: AsyncSession, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
+        tmp_path: Path, phase: str) -> None:
     src = tmp_path / "in"
     src.mkdir()
     for p in (RELEASES, UPDATE, RECORDS):
         shutil.copy(p, src / p.name)
-    real_flush = ocds_importer.ReleaseWriter.flush
     calls = 0
+    if phase == "stage":
+        real_flush = ReleaseStager.flush
 
-    async def crashing_flush(self: ocds_importer.ReleaseWriter) -> ocds_importer.BatchResult:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise RuntimeError("power cut")
-        return await real_flush(self)
+        async def crashing_flush(self: ReleaseStager) -> tuple[int, int]:
+            nonlocal calls
+            calls += 1
+            if calls == 3:
+                raise RuntimeError("power cut")
+            return await real_flush(self)
 
-    monkeypatch.setattr(ocds_importer.ReleaseWriter, "flush", crashing_flush)
+        monkeypatch.setattr(ReleaseStager, "flush", crashing_flush)
+    else:
+        real_compile = ocds_compile.compile_chunk
+
+        async def crashing_compile(*args: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == 3:
+                raise RuntimeError("power cut")
+            return await real_compile(*args)
+
+        monkeypatch.setattr(ocds_compile, "compile_chunk", crashing_compile)
     with pytest.raises(RuntimeError):
-        await import_ocds(database_url, [src], batch=2)
+        await import_ocds(database_url, [src], batch=2, chunk=1)
     run = (await session.scalars(select(ImportRun))).one()
-    assert run.status == "failed" and sum(run.checkpoint.values()) == 4
-    monkeypatch.setattr(ocds_importer.ReleaseWriter, "flush", real_flush)
+    # The checkpoint is the last commit: two batches of two values in the stage phase.
+    assert run.status == "failed" and sum(run.checkpoint.values()) == (4 if phase == "stage"
+                                                                         else 6)
+    queued = await session.scalar(select(func.count()).select_from(ContractPending))
+    # stage: the processes of the first four values (003, 004, 001, 002), none compiled yet;
+    # compile: all four queued, two compiled (one per chunk) before the crash.
+    assert queued == (4 if phase == "stage" else 2)
+    monkeypatch.undo()
 
-    resumed = await import_ocds(database_url, [src], batch=2)
+    resumed = await import_ocds(database_url, [src], batch=2, chunk=1)
     session.expire_all()
     assert (await session.scalars(select(ImportRun))).one().status == "completed"
     assert resumed.skipped == 0
     assert await session.scalar(select(func.count()).select_from(Contract)) == 4
+    assert await session.scalar(select(func.count()).select_from(ContractPending)) == 0
 
     # The same state as an import that never crashed, into another dataset.
     await import_ocds(database_url, [src], dataset="clean")
@@ -313,6 +336,51 @@ async def test_a_crashed_import_resumes_and_ends_as_a_clean_one(
     for ds, ocid, compiled, count in rows:
         by_ds.setdefault(ds, {})[ocid] = (compiled, count)
     assert by_ds["ocds"] == by_ds["clean"]
+
+
+async def test_processes_left_queued_by_an_abandoned_run_are_compiled_by_the_next(
+        database_url: str, session: AsyncSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def no_compile(*args: Any) -> Any:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(ocds_compile, "compile_chunk", no_compile)
+    with pytest.raises(RuntimeError):
+        await import_ocds(database_url, [RELEASES])
+    monkeypatch.undo()
+    assert await session.scalar(select(func.count()).select_from(Contract)) == 0
+    summary = await import_ocds(database_url, [UPDATE])  # another input, another run
+    # The four releases of both processes are new to the contracts: all "imported" here.
+    assert summary.imported == 4 and summary.updated == 0
+    assert await session.scalar(select(func.count()).select_from(Contract)) == 2
+    c1 = await contract(session, "ocds-test-001")
+    assert c1.compiled == merge(
+        [r for r in releases_in(RELEASES, UPDATE) if r["ocid"] == "ocds-test-001"])
+
+
+async def test_an_older_release_arriving_later_is_merged_in_date_order(
+        database_url: str, session: AsyncSession) -> None:
+    await import_ocds(database_url, [UPDATE])  # the award, before the tender it follows
+    await import_ocds(database_url, [RELEASES])
+    c1 = await contract(session, "ocds-test-001")
+    assert c1.compiled == merge(
+        [r for r in releases_in(RELEASES, UPDATE) if r["ocid"] == "ocds-test-001"])
+    assert c1.release_count == 3 and c1.status == "complete"
+
+
+async def test_a_corrected_release_replaces_the_old_one(database_url: str, session: AsyncSession,
+                                                        tmp_path: Path) -> None:
+    await import_ocds(database_url, [RELEASES, UPDATE])
+    releases = releases_in(RELEASES, UPDATE)
+    corrected = json.loads(json.dumps(releases[3]))
+    corrected["awards"][0]["value"]["amount"] = 90000
+    path = tmp_path / "corrected.json"
+    path.write_text(json.dumps(corrected))
+    summary = await import_ocds(database_url, [path])
+    assert summary.updated == 1
+    c1 = await contract(session, "ocds-test-001")
+    assert float(c1.value_amount or 0) == 90000 and c1.release_count == 3
+    assert c1.compiled == merge([r for r in [*releases[:3], corrected]
+                                 if r["ocid"] == "ocds-test-001"])
 
 
 async def test_demo_contracts_come_from_the_ocds_importer(demo: dict[str, Any],
