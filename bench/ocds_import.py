@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import tempfile
@@ -132,6 +133,24 @@ class PeakRss:
         self._thread.join()
 
 
+def _postgres_cpu(pgdata: Path | None) -> float:
+    """CPU seconds used so far by the embedded server: the postmaster, the backends it has
+    reaped (an import's connections are closed when it ends) and the live ones."""
+    if pgdata is None:
+        return 0.0
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if "-D" in cmdline and str(pgdata) in cmdline:
+            t = proc.cpu_times()
+            total: float = t.user + t.system + t.children_user + t.children_system
+            for child in proc.children():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    c = child.cpu_times()
+                    total += c.user + c.system
+            return total
+    return 0.0
+
+
 def _mb(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
@@ -163,12 +182,14 @@ def main() -> None:
     print(f"baseline, read and parse only: {parsed / parse_s:,.0f} releases/s")
 
     server = None
+    pgdata: Path | None = None
     url = args.database_url
     if url is None:
         from registry.db.embedded import ensure_database, start_embedded
 
         server = start_embedded(work / "pg", cleanup_mode="delete")
         url = ensure_database(server, "bench")
+        pgdata = work / "pg" / "pgdata"
     from registry.db.migrate import upgrade
 
     upgrade(url)
@@ -177,12 +198,17 @@ def main() -> None:
         kwargs["batch"] = args.batch
     try:
         rss_before = psutil.Process().memory_info().rss
+        cpu, pg_cpu = time.process_time(), _postgres_cpu(pgdata)
         with PeakRss() as rss:
             started = time.perf_counter()
             summary = asyncio.run(import_ocds(url, [path], **kwargs))
             took = time.perf_counter() - started
+        cpu, pg_cpu = time.process_time() - cpu, _postgres_cpu(pgdata) - pg_cpu
         print(f"import: {count:,} releases in {took:.1f} s = {count / took:,.0f} releases/s; "
               f"peak RSS {_mb(rss.peak)} (before the import {_mb(rss_before)})")
+        print(f"  CPU: importer {cpu:.1f} s, PostgreSQL {pg_cpu:.1f} s "
+              f"= {count / (cpu + pg_cpu):,.0f} releases per CPU-second "
+              f"(machine load average now {psutil.getloadavg()[0]:.1f})")
         print("  " + summary.render().replace("\n", "\n  "))
         started = time.perf_counter()
         again = asyncio.run(import_ocds(url, [path], **kwargs))

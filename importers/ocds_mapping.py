@@ -21,11 +21,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import msgspec
-from rigour.territories import lookup_territory
+from rigour.territories import get_territories, lookup_territory
 
 from registry.contracts.bulk import AgreementRow, AwardRow, ContractRow
 from registry.entities.bulk import EntityRow
@@ -60,9 +60,27 @@ def _country(name: Any) -> str | None:
     return _country_code(name.strip())
 
 
+@cache
+def _common_names() -> dict[str, str]:
+    """English names and ISO codes of countries: what most publishers write."""
+    out: dict[str, str] = {}
+    for t in get_territories():
+        code = t.ftm_country
+        if t.is_country and code and len(code) == 2:
+            for name in (t.name, t.full_name, t.code, t.alpha3):
+                if name:
+                    out.setdefault(name.casefold(), code.upper())
+    return out
+
+
 @lru_cache(maxsize=4096)
 def _country_code(name: str) -> str | None:
-    # Country names repeat endlessly in a dataset; rigour's lookup is not cheap.
+    # Names repeat endlessly in a dataset. rigour's full lookup (every language and
+    # spelling) takes seconds to build its index, so it only serves names the quick table
+    # does not know.
+    quick = _common_names().get(name.casefold())
+    if quick is not None:
+        return quick
     territory = lookup_territory(name)
     code = territory.ftm_country if territory is not None else None
     return code.upper() if code and len(code) == 2 else None
