@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.runs import RunRecorder, Summary, run_import
@@ -34,6 +35,7 @@ from .ocds_stage import ReleaseStager
 SOURCE = "ocds"
 DEFAULT_DATASET = "ocds"
 BATCH = 5_000  # input values per transaction
+ANALYZE_AFTER = 20_000  # releases staged by a run before phase 2 refreshes the statistics
 
 
 async def import_values(session: AsyncSession, recorder: RunRecorder, dataset: str,
@@ -44,8 +46,12 @@ async def import_values(session: AsyncSession, recorder: RunRecorder, dataset: s
     summary = recorder.summary
     in_batch = 0
 
+    staged = 0
+
     async def flush() -> None:
-        _, unchanged = await stager.flush()
+        nonlocal staged
+        changed, unchanged = await stager.flush()
+        staged += changed
         summary.unchanged += unchanged
         await recorder.checkpoint(session)
 
@@ -64,6 +70,12 @@ async def import_values(session: AsyncSession, recorder: RunRecorder, dataset: s
             in_batch = 0
     await flush()
 
+    if staged >= ANALYZE_AFTER:
+        # The planner must know the history and the queue have grown before phase 2 reads
+        # them by key (autovacuum may not have caught up within one long import).
+        await session.execute(text("ANALYZE record_versions"))
+        await session.execute(text("ANALYZE contracts_pending"))
+        await session.commit()
     recorder.progress.set_description(f"compile {SOURCE}")
     where = paths[0] if len(paths) == 1 else ", ".join(paths)
     after: str | None = ""

@@ -86,7 +86,7 @@ class ReleaseStager:
             if reason is not None:
                 skip(path, where, reason)
                 continue
-            ocid = release["ocid"].strip()
+            ocid = release["ocid"]
             key = f"{ocid}/{release['id']}"
             # Within one batch the later copy of a release wins, as it would across batches.
             self.pending.pop(key, None)

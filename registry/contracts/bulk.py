@@ -76,7 +76,7 @@ SELECT :dataset, :run_id, {", ".join(_COLUMNS)} FROM _stage_contracts
 ON CONFLICT (dataset, ocid) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c != "ocid")},
     import_run_id = EXCLUDED.import_run_id, updated_at = now()
-RETURNING id, ocid
+RETURNING id, ocid, (xmax = 0) AS inserted
 """
 
 
@@ -106,11 +106,13 @@ async def write_contracts(session: AsyncSession, dataset: str, run_id: int | Non
         for r in rows])
     merged = (await session.execute(text(_MERGE), {"dataset": dataset, "run_id": run_id})).all()
     ids = {m.ocid: m.id for m in merged}
-    contract_ids = list(ids.values())
-    # Replace the children; award suppliers go with their awards (ON DELETE CASCADE).
-    for table in ("contract_parties", "awards", "contract_agreements"):
-        await session.execute(text(f"DELETE FROM {table} WHERE contract_id = ANY(:ids)"),
-                              {"ids": contract_ids})
+    # Replace the children of the contracts that existed (a new one has none); award
+    # suppliers go with their awards (ON DELETE CASCADE).
+    replaced = [m.id for m in merged if not m.inserted]
+    if replaced:
+        for table in ("contract_parties", "awards", "contract_agreements"):
+            await session.execute(text(f"DELETE FROM {table} WHERE contract_id = ANY(:ids)"),
+                                  {"ids": replaced})
 
     n_awards = sum(len(r.awards) for r in rows)
     award_ids: list[int] = []

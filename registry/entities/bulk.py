@@ -120,17 +120,20 @@ async def upsert_entities(session: AsyncSession, dataset: str, run_id: int | Non
             {"d": dataset, "k": missing})
         ids.update({r.source_key: r.id for r in found})
     if changed:
-        await _replace_children(session, driver, {ids[k]: latest[k] for k in inserted | updated})
+        await _replace_children(session, driver, {ids[k]: latest[k] for k in inserted | updated},
+                                [ids[k] for k in updated])
     return BulkResult(ids, inserted, updated)
 
 
 async def _replace_children(session: AsyncSession, driver: Any,
-                            rows: dict[int, EntityRow]) -> None:
-    entity_ids = list(rows)
-    await session.execute(text("DELETE FROM entity_names WHERE entity_id = ANY(:ids)"),
-                          {"ids": entity_ids})
-    await session.execute(text("DELETE FROM entity_identifiers WHERE entity_id = ANY(:ids)"),
-                          {"ids": entity_ids})
+                            rows: dict[int, EntityRow], existing: list[int]) -> None:
+    # Only entities that existed have children to remove; a new one has none.
+    if existing:
+        await session.execute(text("DELETE FROM entity_names WHERE entity_id = ANY(:ids)"),
+                              {"ids": existing})
+        await session.execute(
+            text("DELETE FROM entity_identifiers WHERE entity_id = ANY(:ids)"),
+            {"ids": existing})
     names: list[tuple[int, str, str, str]] = []
     identifiers: list[tuple[int, str, str, str]] = []
     for entity_id, row in rows.items():
