@@ -200,6 +200,16 @@ def _write_variants(tmp_path: Path) -> list[Path]:
     return [lines, packages, archive]
 
 
+async def test_a_single_pretty_printed_release_is_read(database_url: str,
+                                                       session: AsyncSession,
+                                                       tmp_path: Path) -> None:
+    path = tmp_path / "one-release.json"
+    path.write_text(json.dumps(releases_in(RELEASES)[1], indent=2, ensure_ascii=False))
+    summary = await import_ocds(database_url, [path])
+    assert (summary.read, summary.imported, summary.skipped) == (1, 1, 0)
+    assert (await contract(session, "ocds-test-002")).release_count == 1
+
+
 async def test_every_packaging_gives_the_same_result(database_url: str, session: AsyncSession,
                                                      tmp_path: Path) -> None:
     variants = _write_variants(tmp_path)
