@@ -55,6 +55,7 @@ class RunRecorder:
         self.summary = Summary()
         self.resume_from = resume_from  # file -> items already committed
         self.done: dict[str, int] = dict(resume_from)
+        self.committed: dict[str, int] = dict(resume_from)  # `done` as of the last commit
         self._errors_stored = 0
         self._pending_errors: list[ImportError_] = []
         self.progress = tqdm(unit=" rec", desc=f"import {run.source}", file=sys.stderr,
@@ -111,9 +112,15 @@ class RunRecorder:
         run.checkpoint = dict(self.done)
         run.counts = self.summary.as_dict()
         await session.commit()
+        self.committed = dict(self.done)
         self.run = run
 
     async def finish(self, session: AsyncSession, status: str = "completed") -> Summary:
+        if status != "completed":
+            # The batch in flight was rolled back: its items (and their skip reports) are
+            # read again on resume, so the checkpoint must stay at the last commit.
+            self._pending_errors = []
+            self.done = dict(self.committed)
         session.add_all(self._pending_errors)
         self._pending_errors = []
         run = await session.merge(self.run, load=False)

@@ -165,8 +165,11 @@ def _iter_object_arrays(
     index = 0
     builder: Any = None
     item_prefix = ""
+    found = False
     try:
         for prefix, event, value in ijson.parse(buf, use_float=True):
+            if prefix in object_arrays and event == "start_array":
+                found = True
             if builder is not None:
                 builder.event(event, value)
                 if prefix == item_prefix and event in ("end_map", "end_array"):
@@ -182,3 +185,26 @@ def _iter_object_arrays(
     except ijson.JSONError as exc:
         yield Item(name, index, f"item {index + 1}",
                    error=f"invalid JSON ({exc}); the rest of this file was not read")
+        return
+    if not found:
+        # None of the named arrays: the document is itself a record (one release, say).
+        yield _whole_document(name, buf, object_arrays)
+
+
+MAX_DOCUMENT = 64 << 20  # a single document without the named arrays is read whole
+
+
+def _whole_document(name: str, buf: Any, object_arrays: tuple[str, ...]) -> Item:
+    try:
+        buf.seek(0)
+        data = buf.read(MAX_DOCUMENT + 1)
+    except (OSError, ValueError):
+        data = None
+    if data is None or len(data) > MAX_DOCUMENT:
+        return Item(name, 0, "document", error=(
+            f"no {' or '.join(repr(k) for k in object_arrays)} array, and too large to read "
+            "as one record"))
+    try:
+        return Item(name, 0, "document", value=json.loads(data))
+    except ValueError as exc:
+        return Item(name, 0, "document", error=f"invalid JSON: {exc}")

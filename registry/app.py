@@ -20,11 +20,13 @@ from registry.accounts.api import AccountController, AuditController, AuthContro
 from registry.api.problems import problem_response
 from registry.auth.guard import access_guard
 from registry.auth.middleware import authentication_middleware
+from registry.contracts.api import ContractController
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
 from registry.exports.api import ExportController
 from registry.exports.bods_api import BodsExportController
+from registry.exports.ocds_api import OcdsExportController
 from registry.health import health, ready
 from registry.links.api import LinkController, MatchController
 from registry.logging import get_logger
@@ -44,6 +46,7 @@ API_V1_HANDLERS += [RegistrantController, ReturnController]
 API_V1_HANDLERS += [MeetingController, RegistrantMeetingController]
 API_V1_HANDLERS += [LinkController, MatchController]
 API_V1_HANDLERS += [OwnershipController, BodsExportController]
+API_V1_HANDLERS += [ContractController, OcdsExportController]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:

@@ -12,6 +12,7 @@ import click
 from importers.bods import bods_command
 from importers.psc import psc_command
 from registry.accounts.cli import user_group
+from registry.contracts.cli import export_ocds_command, import_ocds_command
 from registry.db.resolve import Database, resolve_database
 from registry.exports import cli as exports_cli
 from registry.exports.bods import bods_export_command
@@ -118,6 +119,11 @@ export_group.add_command(bods_export_command)
 def run_async(coro: Any) -> Any:
     """Run a coroutine from a click command."""
     return asyncio.run(coro)
+
+
+# Feature commands, one line each.
+import_group.add_command(import_ocds_command)
+export_group.add_command(export_ocds_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

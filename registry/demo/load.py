@@ -1,6 +1,6 @@
 """Load ``demo.json`` once: companies with a two-level ownership chain, contracts whose
-suppliers are those companies spelt differently, registrants with lobbyists, clients and
-meetings."""
+suppliers are those companies spelt differently (an OCDS release package, ``demo-ocds.json``,
+imported through the OCDS importer), registrants with lobbyists, clients and meetings."""
 
 from __future__ import annotations
 
@@ -10,18 +10,14 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from importers.ocds import write_releases
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.entities.write import set_identifiers, set_names
 from registry.models import (
-    Award,
-    AwardSupplier,
     Client,
-    Contract,
-    ContractAgreement,
-    ContractParty,
     Dataset,
     Entity,
     Interest,
@@ -42,6 +38,13 @@ def demo_data() -> dict[str, Any]:
     text = resources.files("registry.demo").joinpath("demo.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+def ocds_releases(data: dict[str, Any]) -> list[dict[str, Any]]:
+    name = data["ocds_release_package"]
+    package = json.loads(resources.files("registry.demo").joinpath(name).read_text("utf-8"))
+    releases: list[dict[str, Any]] = package["releases"]
+    return releases
 
 
 def _ts(value: str | None) -> dt.datetime | None:
@@ -93,6 +96,14 @@ async def write_demo(session: AsyncSession, data: dict[str, Any]) -> dict[str, E
         entities[e["key"]] = entity
     await session.flush()
 
+    # Procurement goes through the OCDS importer, like any published release package.
+    await write_releases(session, "demo-ocds", ocds_releases(data))
+    rows = await session.scalars(select(Entity).where(
+        Entity.dataset == "demo-ocds", Entity.source_key.in_(data["ocds_entities"].values())))
+    by_key = {e.source_key: e for e in rows}
+    for key, source_key in data["ocds_entities"].items():
+        entities[key] = by_key[source_key]
+
     for r in data["relationships"]:
         rel = Relationship(
             dataset="demo-bods", source_key=r["source_key"],
@@ -110,32 +121,6 @@ async def write_demo(session: AsyncSession, data: dict[str, Any]) -> dict[str, E
             for i in r["interests"]
         ]
         session.add(rel)
-
-    for c in data["contracts"]:
-        contract = Contract(
-            dataset="demo-ocds", ocid=c["ocid"], title=c["title"], status=c["status"],
-            buyer_id=entities[c["buyer"]].id, value_amount=_dec(c["value"][0]),
-            value_currency=c["value"][1], date=_ts(c["date"]), release_count=1,
-        )
-        contract.parties = [ContractParty(entity_id=entities[c["buyer"]].id,
-                                          party_id=entities[c["buyer"]].source_key.split("/")[1],
-                                          role="buyer")]
-        for a in c["awards"]:
-            award = Award(award_id=a["id"], status=a["status"], date=_ts(a["date"]),
-                          value_amount=_dec(a["value"][0]), value_currency=a["value"][1])
-            award.suppliers = [AwardSupplier(entity_id=entities[s].id) for s in a["suppliers"]]
-            contract.awards.append(award)
-            contract.parties.extend(
-                ContractParty(entity_id=entities[s].id,
-                              party_id=entities[s].source_key.split("/")[1], role="supplier")
-                for s in a["suppliers"])
-        contract.agreements = [
-            ContractAgreement(agreement_id=g["id"], award_id=g["award_id"], status=g["status"],
-                              date_signed=_ts(g["date_signed"]), value_amount=_dec(g["value"][0]),
-                              value_currency=g["value"][1])
-            for g in c["agreements"]
-        ]
-        session.add(contract)
 
     registrants: dict[str, Registrant] = {}
     now = dt.datetime.now(dt.UTC)

@@ -18,13 +18,21 @@ from .lobbying import (
     Return,
 )
 from .ownership import Interest, Relationship
-from .procurement import Award, AwardSupplier, Contract, ContractAgreement, ContractParty
+from .procurement import (
+    Award,
+    AwardSupplier,
+    Contract,
+    ContractAgreement,
+    ContractParty,
+    ContractPending,
+)
 from .records import Dataset, ImportError_, ImportRun, RecordVersion
 from .search import SearchOutbox
 
 __all__ = [
     "ApiKey", "AuditLog", "Award", "AwardSupplier", "Base", "Client", "Contract",
-    "ContractAgreement", "ContractParty", "Dataset", "Entity", "EntityIdentifier", "EntityName",
+    "ContractAgreement", "ContractParty", "ContractPending", "Dataset", "Entity",
+    "EntityIdentifier", "EntityName",
     "ImportError_", "ImportRun", "Interest", "Link", "Lobbyist", "LoginAttempt", "Meeting",
     "MeetingClient", "MeetingOfficial", "RecordVersion", "Registrant", "RegistrantMember",
     "RegistrantVersion", "Relationship", "Return", "SearchOutbox", "User",

@@ -6,15 +6,25 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, created_at, json_object, pk, updated_at
+from .base import Base, created_at, flag, json_object, pk, updated_at
 
 
 class Contract(Base):
     __tablename__ = "contracts"
-    __table_args__ = (UniqueConstraint("dataset", "ocid"), Index(None, "updated_at", "id"))
+    __table_args__ = (
+        UniqueConstraint("dataset", "ocid"),
+        Index(None, "updated_at", "id"),
+        # Migration 0003: listing newest first, and substring search on title + description.
+        Index("ix_contracts_listing", text("(COALESCE(date, '-infinity'::timestamptz)) DESC"),
+              "id"),
+        Index("ix_contracts_text_trgm",
+              text("(COALESCE(title, '') || ' ' || COALESCE(description, '')) gin_trgm_ops"),
+              postgresql_using="gin"),
+    )
     id: Mapped[int] = pk()
     dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
     ocid: Mapped[str] = mapped_column(Text, index=True)
@@ -60,7 +70,7 @@ class Award(Base):
     award_id: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(Text)
-    date: Mapped[dt.datetime | None]
+    date: Mapped[dt.datetime | None] = mapped_column(index=True)
     value_amount: Mapped[Decimal | None] = mapped_column(Numeric)
     value_currency: Mapped[str | None] = mapped_column(Text)
     suppliers: Mapped[list[AwardSupplier]] = relationship(
@@ -92,3 +102,23 @@ class ContractAgreement(Base):
     period_end: Mapped[dt.datetime | None]
     value_amount: Mapped[Decimal | None] = mapped_column(Numeric)
     value_currency: Mapped[str | None] = mapped_column(Text)
+
+
+class ContractPending(Base):
+    """A contracting process with releases stored but not yet compiled (migration 0003).
+
+    The OCDS importer stages releases first and compiles each touched process once at the
+    end of the run; a row here survives a crash, so the next run compiles what is left.
+    """
+
+    __tablename__ = "contracts_pending"
+    dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name", ondelete="CASCADE"),
+                                         primary_key=True)
+    ocid: Mapped[str] = mapped_column(Text, primary_key=True)
+    # The releases stored since the last compile (merged into the compiled release when
+    # they all come after it).
+    new_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
+                                                server_default=text("'{}'"))
+    # A stored release changed: compile again from every release.
+    recompile: Mapped[bool] = flag()
+    created_at: Mapped[dt.datetime] = created_at()

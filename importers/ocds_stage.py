@@ -1,0 +1,113 @@
+"""Phase 1 of an OCDS import: releases into ``record_versions``, by ``COPY``.
+
+A release is stored as record type ``release``, source key = its ocid, version key =
+``{ocid}/{release id}`` (release ids are unique within an ocid). That table is the history of
+every process and the idempotence key: a release already stored with the same content
+changes nothing. Every process that received a new or changed release is queued in
+``contracts_pending`` (in the same transaction) for phase 2, ``importers/ocds_compile.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.standards import ocds as ocds_schema
+
+from .ocds_releases import check_release, parse_datetime, releases_of
+
+SkipFn = Callable[[str, str, str], None]  # (path, position, reason)
+
+_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS _stage_releases (
+    source_key text, version_key text, valid_from timestamptz, content jsonb, seq integer
+) ON COMMIT DELETE ROWS
+"""
+# Inserts new releases, replaces corrected ones, leaves identical ones alone; queues the
+# processes whose releases changed.
+_MERGE = """
+WITH changed AS (
+    INSERT INTO record_versions (dataset, record_type, source_key, version_key, valid_from,
+                                 content, import_run_id, seq)
+    SELECT :dataset, 'release', source_key, version_key, valid_from, content, :run_id, seq
+    FROM _stage_releases
+    ON CONFLICT (dataset, record_type, version_key) DO UPDATE SET
+        content = EXCLUDED.content, valid_from = EXCLUDED.valid_from,
+        import_run_id = EXCLUDED.import_run_id, seq = EXCLUDED.seq
+    WHERE record_versions.content IS DISTINCT FROM EXCLUDED.content
+    RETURNING source_key, version_key, (xmax = 0) AS inserted
+), queued AS (
+    INSERT INTO contracts_pending (dataset, ocid, new_keys, recompile)
+    SELECT :dataset, source_key, array_agg(version_key), NOT bool_and(inserted)
+    FROM changed GROUP BY source_key
+    ON CONFLICT (dataset, ocid) DO UPDATE SET
+        new_keys = contracts_pending.new_keys || EXCLUDED.new_keys,
+        recompile = contracts_pending.recompile OR EXCLUDED.recompile
+)
+SELECT count(*) FROM changed
+"""
+
+
+@dataclass(slots=True)
+class Pending:
+    ocid: str
+    version_key: str
+    release: dict[str, Any]
+    seq: int
+
+
+class ReleaseStager:
+    """Collects releases and stores them batch by batch, inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession, dataset: str, run_id: int | None, *,
+                 validate: bool = False) -> None:
+        self.session = session
+        self.dataset = dataset
+        self.run_id = run_id
+        self.validate = validate
+        self.pending: dict[str, Pending] = {}
+
+    def add(self, value: Any, path: str, position: str, seq: int, skip: SkipFn) -> int:
+        """Take the releases inside one input value; returns how many releases it held."""
+        n = 0
+        for sub, release in releases_of(value):
+            n += 1
+            where = f"{position} {sub}" if sub else position
+            reason = check_release(release)
+            if reason is None and self.validate:
+                problems = ocds_schema.errors(release, "release-schema.json")
+                if problems:
+                    reason = "schema: " + "; ".join(problems[:5])
+            if reason is not None:
+                skip(path, where, reason)
+                continue
+            ocid = release["ocid"]
+            key = f"{ocid}/{release['id']}"
+            # Within one batch the later copy of a release wins, as it would across batches.
+            self.pending.pop(key, None)
+            self.pending[key] = Pending(ocid, key, release, seq)
+        return n
+
+    async def flush(self) -> tuple[int, int]:
+        """Store the collected releases; returns (changed, unchanged)."""
+        pending, self.pending = self.pending, {}
+        if not pending:
+            return 0, 0
+        conn = await self.session.connection()
+        driver: Any = (await conn.get_raw_connection()).driver_connection
+        await self.session.execute(text(_STAGE))
+        await self.session.execute(text("TRUNCATE _stage_releases"))
+        encode = msgspec.json.encode
+        await driver.copy_records_to_table(
+            "_stage_releases",
+            columns=["source_key", "version_key", "valid_from", "content", "seq"],
+            records=[(p.ocid, p.version_key, parse_datetime(p.release["date"]),
+                      encode(p.release).decode(), p.seq) for p in pending.values()])
+        changed = int(await self.session.scalar(
+            text(_MERGE), {"dataset": self.dataset, "run_id": self.run_id}) or 0)
+        return changed, len(pending) - changed

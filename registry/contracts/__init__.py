@@ -1,0 +1,1 @@
+"""Procurement contracts: one contracting process per OCDS ``ocid``, compiled from its releases."""

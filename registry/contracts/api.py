@@ -1,0 +1,110 @@
+"""``/api/v1/contracts``: public reads of procurement contracts (OCDS contracting processes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from registry.api.access import PUBLIC, access
+from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
+from registry.api.problems import Problem
+from registry.db.session import DbSession
+
+from . import service
+from .schemas import (
+    ContractDetail,
+    ContractSummary,
+    contract_detail,
+    contract_summary,
+    entity_ids,
+)
+
+
+def _day_start(value: dt.date) -> dt.datetime:
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+
+
+def _after(cursor: str | None) -> tuple[dt.datetime | None, int] | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    try:
+        date_text, last_id = values
+        date = dt.datetime.fromisoformat(date_text) if date_text is not None else None
+        return date, int(last_id)
+    except (TypeError, ValueError) as exc:
+        raise Problem(400, "The cursor is not one this API issued.", field="cursor") from exc
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return Decimal(str(value)) if value is not None else None
+
+
+class ContractController(Controller):
+    path = "/contracts"
+    tags = ["contracts"]
+
+    @get("/", operation_id="listContracts", opt=access(PUBLIC),
+         summary="List procurement contracts",
+         description=(
+             "Newest first (latest release date), keyset-paginated: follow `next`. Filters: "
+             "`buyer` and `supplier` (entity ids), `date_from`/`date_to` (inclusive days, on "
+             "the latest release date), `value_min`/`value_max` (the contract value), `q` "
+             "(text in title or description), `dataset`."))
+    async def list_contracts(
+        self, db_session: DbSession,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        buyer: FromQuery[int | None] = None,
+        supplier: FromQuery[int | None] = None,
+        date_from: FromQuery[dt.date | None] = None,
+        date_to: FromQuery[dt.date | None] = None,
+        value_min: FromQuery[float | None] = None,
+        value_max: FromQuery[float | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        dataset: FromQuery[str | None] = None,
+    ) -> Page[ContractSummary]:
+        check_limit(limit)
+        if date_from and date_to and date_from > date_to:
+            raise Problem(400, "date_from is after date_to.", field="date_from")
+        if value_min is not None and value_max is not None and value_min > value_max:
+            raise Problem(400, "value_min is greater than value_max.", field="value_min")
+        flt = service.ContractFilter(
+            buyer=buyer, supplier=supplier,
+            date_from=_day_start(date_from) if date_from else None,
+            date_to=_day_start(date_to) + dt.timedelta(days=1) if date_to else None,
+            value_min=_decimal(value_min), value_max=_decimal(value_max),
+            q=q.strip() if q and q.strip() else None, dataset=dataset)
+        rows = await service.list_contracts(db_session, flt, limit=limit + 1,
+                                            after=_after(cursor))
+        page = rows[:limit]
+        ids: set[int] = set()
+        for c in page:
+            ids |= entity_ids(c)
+        entities = await service.load_entities(db_session, ids)
+        nxt = None
+        if len(rows) > limit:
+            last = page[-1]
+            nxt = encode_cursor([last.date.isoformat() if last.date else None, last.id])
+        return Page(items=[contract_summary(c, entities) for c in page], next=nxt)
+
+    @get("/{ocid:str}", operation_id="getContract", opt=access(PUBLIC),
+         summary="One contracting process by OCID, with parties, awards and contracts",
+         description="`dataset` chooses when the same ocid was imported from several datasets.")
+    async def get_contract(self, db_session: DbSession, ocid: FromPath[str],
+                           dataset: FromQuery[str | None] = None) -> ContractDetail:
+        found = await service.find_contracts(db_session, ocid, dataset)
+        if not found:
+            raise Problem(404, f"No contract with ocid {ocid!r}.", field="ocid")
+        if len(found) > 1:
+            names = sorted(c.dataset for c in found)
+            raise Problem(409, f"The ocid {ocid!r} is in several datasets ({', '.join(names)}); "
+                          "choose one with dataset=.", field="dataset", datasets=names)
+        contract = found[0]
+        entities = await service.load_entities(db_session, entity_ids(contract))
+        return contract_detail(contract, entities)
+

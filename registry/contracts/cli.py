@@ -1,0 +1,63 @@
+"""``registry import ocds`` and ``registry export ocds``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:  # registry.cli imports this module to register the commands
+    from registry.cli import Context
+
+
+@click.command("ocds")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--dataset", default="ocds", show_default=True,
+              help="Dataset the releases belong to (e.g. ocds-prozorro).")
+@click.option("--validate", is_flag=True,
+              help="Also check each release against the OCDS 1.1 schema and skip invalid ones "
+                   "(slower).")
+@click.option("--resume/--no-resume", default=True, show_default=True,
+              help="Continue an interrupted run over the same paths.")
+@click.pass_obj
+def import_ocds_command(ctx: Context, paths: tuple[str, ...], dataset: str, validate: bool,
+                        resume: bool) -> None:
+    """OCDS release or record packages, JSON Lines of releases or packages, .gz, .zip.
+
+    Releases of one ocid are compiled into a contract by the OCDS merge rules.
+    """
+    from importers.ocds import import_ocds
+
+    db = ctx.database()
+    summary = asyncio.run(import_ocds(db.url, list(paths), dataset=dataset, validate=validate,
+                                    resume=resume))
+    click.echo(summary.render(), err=True)
+
+
+@click.command("ocds")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write: .json (record package) or .jsonl (records); .gz compresses.")
+@click.option("--dataset", "datasets", multiple=True, help="Only these datasets (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default=None,
+              help="Record package or JSON Lines of records (default: from the file name).")
+@click.pass_obj
+def export_ocds_command(ctx: Context, out: Path, datasets: tuple[str, ...],
+                        fmt: str | None) -> None:
+    """OCDS 1.1 record package: every contracting process with its releases."""
+    from registry.db.engine import make_engine, make_sessionmaker
+    from registry.exports.ocds import export_ocds
+
+    async def run() -> None:
+        engine = make_engine(ctx.database().url)
+        try:
+            counts = await export_ocds(make_sessionmaker(engine), out,
+                                       datasets=list(datasets) or None,
+                                       lines=None if fmt is None else fmt == "jsonl")
+        finally:
+            await engine.dispose()
+        click.echo(f"Wrote {counts.records:,} records ({counts.releases:,} releases) to {out}",
+                   err=True)
+
+    asyncio.run(run())
