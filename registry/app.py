@@ -22,12 +22,14 @@ from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.entities.api import EntityController
 from registry.health import health, ready
 from registry.logging import get_logger
+from registry.searching.api import SearchController
+from registry.searching.lifespan import search_lifespan
 from registry.settings import Settings
 
 log = get_logger("registry.http")
 
 # Each feature contributes its controllers here, one line each.
-API_V1_HANDLERS: list[Any] = [EntityController]
+API_V1_HANDLERS: list[Any] = [EntityController, SearchController]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:
@@ -92,7 +94,8 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
         },
-        lifespan=[database, *extra_lifespan],
+        # The search backend and its outbox worker need the database's sessionmaker.
+        lifespan=[database, search_lifespan, *extra_lifespan],
         exception_handlers={Exception: problem_response},
         openapi_config=openapi,
         middleware=[_request_logging],

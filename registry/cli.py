@@ -11,6 +11,7 @@ import click
 
 from registry.db.resolve import Database, resolve_database
 from registry.logging import configure_logging, get_logger
+from registry.searching.cli import index_group
 from registry.settings import Settings
 
 log = get_logger("registry.cli")
@@ -84,6 +85,9 @@ def db_upgrade(ctx: Context) -> None:
     """Apply the migrations."""
     ctx.database(upgrade=True)
     click.echo("Database is up to date.", err=True)
+
+
+cli.add_command(index_group)
 
 
 @cli.group("import")

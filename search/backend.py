@@ -37,6 +37,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # facet -> value -> count
     total: int
     next: str | None = None
+    served_by: str = ""  # the backend that answered (PostgreSQL when OpenSearch is down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class InvalidCursor(ValueError):
 
 def encode_cursor(score: float, entity_id: int) -> str:
     """Keyset position after a hit: results are ordered by score (desc), then id (asc)."""
-    raw = json.dumps([round(score, 6), entity_id], separators=(",", ":")).encode()
+    raw = json.dumps([score, entity_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -89,7 +90,7 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
 class IndexedBackend(SearchBackend, Protocol):
     """What the sync worker and ``registry index`` need besides searching."""
 
-    async def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+    async def rebuild(self, progress: Callable[[int], object] | None = None) -> int:
         """Build a fresh index from the database and switch searches to it; returns the
         number of entities indexed."""
 

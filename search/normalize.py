@@ -30,6 +30,7 @@ from rigour.names import (
 )
 from rigour.text import ascii_text, metaphone
 
+
 def _forms(text: str) -> str:
     return replace_org_types_compare(text, generic=True)
 

@@ -117,7 +117,8 @@ class PostgresBackend:
         q = normalize_name(query.q)
         keys = query_keys(query.q)
         if not q and not keys:
-            return SearchResult(hits=[], facets={f: {} for f in FACETS}, total=0)
+            return SearchResult(hits=[], facets={f: {} for f in FACETS}, total=0,
+                                served_by=self.name)
         params: dict[str, Any] = {"q": q, "keys": keys, "n": query.limit + 1}
         filters = _filters(query.kind, query.country, query.dataset, params)
         after = "true"
@@ -152,7 +153,8 @@ class PostgresBackend:
             ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
             values.clear()
             values.update(ordered)
-        return SearchResult(hits=hits, facets=facets, total=total, next=nxt)
+        return SearchResult(hits=hits, facets=facets, total=total, next=nxt,
+                            served_by=self.name)
 
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
         q = normalize_name(query.name)
@@ -182,7 +184,7 @@ class PostgresBackend:
             return False
         return True
 
-    async def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+    async def rebuild(self, progress: Callable[[int], object] | None = None) -> int:
         """Re-derive ``entity_names.normalized`` with the current ``normalize_name`` (after
         its rules change); names already current are left alone. Returns names rewritten."""
         changed = 0
