@@ -72,17 +72,20 @@ class InvalidCursor(ValueError):
     """A cursor this service did not issue (the API answers 400 naming ``cursor``)."""
 
 
-def encode_cursor(score: float, entity_id: int) -> str:
-    """Keyset position after a hit: results are ordered by score (desc), then id (asc)."""
-    raw = json.dumps([score, entity_id], separators=(",", ":")).encode()
+def encode_cursor(score: float, entity_id: int, offset: int) -> str:
+    """The position after a hit: results are ordered by score (desc), then id (asc). A
+    backend pages by keyset (score, id) or by offset, whichever its engine does right."""
+    raw = json.dumps([score, entity_id, offset], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[float, int]:
+def decode_cursor(cursor: str) -> tuple[float, int, int]:
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        score, entity_id = value
-        return float(score), int(entity_id)
+        score, entity_id, offset = value
+        if int(offset) < 0:
+            raise ValueError(offset)
+        return float(score), int(entity_id), int(offset)
     except (ValueError, TypeError) as exc:
         raise InvalidCursor(cursor) from exc
 

@@ -38,7 +38,7 @@ from .backend import (
 from .documents import Document, iter_documents, load_documents
 from .highlight import highlight_names
 from .idkey import query_keys
-from .normalize import normalize_name
+from .normalize import core_name, normalize_name
 
 FACETS = ("kind", "country", "dataset")
 IDENTIFIER_BOOST = 20.0
@@ -46,12 +46,16 @@ IDENTIFIER_BOOST = 20.0
 INDEX_SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,
     "analysis": {
-        "filter": {"name_trigrams": {"type": "ngram", "min_gram": 3, "max_gram": 3}},
+        # A tokenizer, not a token filter: its grams get positions of their own, so that
+        # minimum_should_match counts grams (a filter's grams share the word's position and
+        # a match query would treat them as synonyms).
+        "tokenizer": {"name_trigrams": {"type": "ngram", "min_gram": 3, "max_gram": 3,
+                                        "token_chars": ["letter", "digit"]}},
         "analyzer": {
             "name_words": {"type": "custom", "tokenizer": "whitespace",
                            "filter": ["lowercase"]},
-            "name_trigrams": {"type": "custom", "tokenizer": "whitespace",
-                              "filter": ["lowercase", "name_trigrams"]},
+            "name_trigrams": {"type": "custom", "tokenizer": "name_trigrams",
+                              "filter": ["lowercase"]},
             "name_folded": {"type": "custom", "tokenizer": "standard",
                             "filter": ["lowercase", "asciifolding"]},
         },
@@ -75,15 +79,25 @@ INDEX_MAPPINGS: dict[str, Any] = {
 }
 
 
-def _name_clauses(q: str) -> list[dict[str, Any]]:
+# Offset paging stops here (OpenSearch's default index.max_result_window).
+MAX_WINDOW = 10_000
+
+
+def _name_match(name: str) -> dict[str, Any]:
+    """Which names match: every distinctive word (up to two edits each) for short queries,
+    three in four for long ones. Legal forms do not decide a match (``Acme Construction
+    Ltd`` must not match every ``... Ltd``); they only rank (see ``_name_ranking``)."""
+    core = core_name(name)
+    return {"match": {"name_norm": {"query": core, "fuzziness": "AUTO", "prefix_length": 1,
+                                    "minimum_should_match": "2<75%", "boost": 2.0}}}
+
+
+def _name_ranking(q: str) -> list[dict[str, Any]]:
+    """What ranks the matches: the words in order, and shared word trigrams (close
+    spellings rank above distant ones)."""
     return [
-        # Every word must match (up to two edits each) for short queries, most of them
-        # for long ones; the legal form token rarely decides.
-        {"match": {"name_norm": {"query": q, "fuzziness": "AUTO", "prefix_length": 1,
-                                 "minimum_should_match": "2<75%", "boost": 2.0}}},
         {"match_phrase": {"name_norm": {"query": q, "slop": 1, "boost": 1.0}}},
-        {"match": {"name_norm.trigrams": {"query": q, "minimum_should_match": "60%",
-                                          "boost": 0.5}}},
+        {"match": {"name_norm.trigrams": {"query": q, "boost": 0.5}}},
     ]
 
 
@@ -108,9 +122,9 @@ class OpenSearchBackend:
         if not q and not keys:
             return SearchResult(hits=[], facets={f: {} for f in FACETS}, total=0,
                                 served_by=self.name)
-        should = _name_clauses(q) if q else []
+        matches = [_name_match(query.q)] if q else []
         if keys:
-            should.append({"terms": {"ident_keys": keys, "boost": IDENTIFIER_BOOST}})
+            matches.append({"terms": {"ident_keys": keys, "boost": IDENTIFIER_BOOST}})
         filters: list[dict[str, Any]] = []
         if query.kind:
             filters.append({"term": {"kind": query.kind}})
@@ -118,17 +132,20 @@ class OpenSearchBackend:
             filters.append({"term": {"country": query.country.upper()}})
         if query.dataset:
             filters.append({"term": {"dataset": query.dataset}})
+        offset = decode_cursor(query.cursor)[2] if query.cursor else 0
         body: dict[str, Any] = {
-            "query": {"bool": {"should": should, "minimum_should_match": 1,
-                               "filter": filters}},
+            "query": {"bool": {
+                "must": [{"bool": {"should": matches, "minimum_should_match": 1}}],
+                "should": _name_ranking(q) if q else [],
+                "filter": filters}},
+            # Offset, not search_after: osmem-server ignores search_after on _score.
+            "from": offset,
             "size": query.limit + 1,
             "sort": [{"_score": "desc"}, {"entity_id": "asc"}],
             "track_total_hits": True,
             "_source": ["names"],
             "aggs": {f: {"terms": {"field": f, "size": 50}} for f in FACETS},
         }
-        if query.cursor:
-            body["search_after"] = list(decode_cursor(query.cursor))
         res = await self.client.search(index=self.alias, body=body)
         raw_hits = res["hits"]["hits"]
         hits = [Hit(entity_id=int(h["_id"]), score=float(h["sort"][0]),
@@ -137,7 +154,8 @@ class OpenSearchBackend:
         nxt = None
         if len(hits) > query.limit:
             hits = hits[: query.limit]
-            nxt = encode_cursor(hits[-1].score, hits[-1].entity_id)
+            if offset + 2 * query.limit + 1 <= MAX_WINDOW:
+                nxt = encode_cursor(hits[-1].score, hits[-1].entity_id, offset + query.limit)
         facets = {f: {b["key"]: b["doc_count"] for b in res["aggregations"][f]["buckets"]}
                   for f in FACETS}
         total = res["hits"]["total"]
@@ -156,7 +174,8 @@ class OpenSearchBackend:
             filters.append({"term": {"country": query.country.upper()}})
         must_not = [{"term": {"dataset": query.exclude_dataset}}] if query.exclude_dataset else []
         body = {
-            "query": {"bool": {"should": _name_clauses(q), "minimum_should_match": 1,
+            "query": {"bool": {"must": [_name_match(query.name)],
+                               "should": _name_ranking(q),
                                "filter": filters, "must_not": must_not}},
             "size": query.limit,
             "_source": False,

@@ -122,8 +122,9 @@ class PostgresBackend:
         params: dict[str, Any] = {"q": q, "keys": keys, "n": query.limit + 1}
         filters = _filters(query.kind, query.country, query.dataset, params)
         after = "true"
+        offset = 0
         if query.cursor:
-            params["after_score"], params["after_id"] = decode_cursor(query.cursor)
+            params["after_score"], params["after_id"], offset = decode_cursor(query.cursor)
             after = ("(score < :after_score OR (score = :after_score AND id > :after_id))")
         sql = _SEARCH.format(identifier_score=IDENTIFIER_SCORE,
                              filters=" AND ".join(filters) or "true", after=after)
@@ -148,7 +149,7 @@ class PostgresBackend:
         nxt = None
         if len(hits) > query.limit:
             hits = hits[: query.limit]
-            nxt = encode_cursor(hits[-1].score, hits[-1].entity_id)
+            nxt = encode_cursor(hits[-1].score, hits[-1].entity_id, offset + query.limit)
         for values in facets.values():
             ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
             values.clear()
