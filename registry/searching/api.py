@@ -49,14 +49,14 @@ class SearchController(Controller):
              "by kind, country and dataset; follow `next` for more."))
     async def search(
         self, db_session: DbSession, state: State,
-        q: FromQuery[str],
+        q: FromQuery[str | None] = None,
         kind: FromQuery[Kind | None] = None,
         country: FromQuery[str | None] = None,
         dataset: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> SearchPage:
-        if not q.strip():
+        if q is None or not q.strip():
             raise Problem(400, "Give something to search for.", field="q")
         if len(q) > MAX_QUERY:
             raise Problem(400, f"The query is longer than {MAX_QUERY} characters.", field="q")

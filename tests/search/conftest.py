@@ -87,15 +87,10 @@ async def indexed_demo(demo: dict[str, Any], backend: IndexedBackend,
 
 
 @pytest.fixture
-async def search_client(search_settings: Settings, database_url: str, demo: dict[str, Any]
-                        ) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """The real app on the chosen backend, with the demo data indexed."""
+async def search_client(search_settings: Settings, database_url: str,
+                        indexed_demo: dict[str, int]) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The real app on the chosen backend, with the demo data indexed (by the ``backend``
+    fixture: the app runs on the test client's own event loop)."""
     app = create_app(search_settings, database_url)
     async with AsyncTestClient(app=app) as client:
-        backend: IndexedBackend = app.state.search_backend
-        primary = getattr(backend, "primary", None)
-        if isinstance(primary, OpenSearchBackend):
-            primary.refresh = True
-        await drain(app.state.sessionmaker, backend)
         yield client
-        await _cleanup(backend)
