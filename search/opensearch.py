@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from opensearchpy import AsyncOpenSearch
+from opensearchpy.exceptions import RequestError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .backend import (
@@ -195,10 +196,15 @@ class OpenSearchBackend:
     async def ensure_index(self) -> None:
         """Create a first index behind the alias when there is none."""
         if not await self.client.indices.exists_alias(name=self.alias):
-            name = self._new_index_name()
-            await self.client.indices.create(index=name, body={
-                "settings": INDEX_SETTINGS, "mappings": INDEX_MAPPINGS,
-                "aliases": {self.alias: {}}})
+            # One fixed name, so that workers starting together create one index: the
+            # others get "already exists", which is what they wanted.
+            try:
+                await self.client.indices.create(index=f"{self.alias}-initial", body={
+                    "settings": INDEX_SETTINGS, "mappings": INDEX_MAPPINGS,
+                    "aliases": {self.alias: {}}})
+            except RequestError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
 
     async def index_entities(self, entity_ids: Sequence[int]) -> None:
         ids = list(dict.fromkeys(entity_ids))

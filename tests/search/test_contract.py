@@ -54,7 +54,8 @@ async def test_accents_do_not_matter(backend: IndexedBackend, indexed_demo: dict
     found = await ids_for(backend, "Muller Bau")
     assert found[0] == indexed_demo[MUELLER]
     assert indexed_demo[MUELLER_SUPPLIER] in found
-    assert (await ids_for(backend, "maria garcia"))[:1] == [indexed_demo["person-maria-garcia-1975"]]
+    maria = indexed_demo["person-maria-garcia-1975"]
+    assert (await ids_for(backend, "maria garcia"))[:1] == [maria]
 
 
 async def test_legal_forms_are_equivalent(backend: IndexedBackend, indexed_demo: dict[str, int]
