@@ -35,6 +35,8 @@ from registry.ownership.api import OwnershipController
 from registry.pages.api import PageController
 from registry.registrants.api import RegistrantController
 from registry.returns.api import ReturnController
+from registry.searching.api import SearchController
+from registry.searching.lifespan import search_lifespan
 from registry.settings import Settings
 
 log = get_logger("registry.http")
@@ -47,6 +49,7 @@ API_V1_HANDLERS += [MeetingController, RegistrantMeetingController]
 API_V1_HANDLERS += [LinkController, MatchController]
 API_V1_HANDLERS += [OwnershipController, BodsExportController]
 API_V1_HANDLERS += [ContractController, OcdsExportController]
+API_V1_HANDLERS += [SearchController]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:
@@ -111,7 +114,8 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
         },
-        lifespan=[database, *extra_lifespan],
+        # The search backend and its outbox worker need the database's sessionmaker.
+        lifespan=[database, search_lifespan, *extra_lifespan],
         exception_handlers={Exception: problem_response},
         openapi_config=openapi,
         # Authentication names the caller; the one guard enforces every handler's

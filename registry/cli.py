@@ -19,6 +19,7 @@ from registry.exports.bods import bods_export_command
 from registry.links.cli import export_links_command, link_command
 from registry.logging import configure_logging, get_logger
 from registry.meetings.cli import meetings_import
+from registry.searching.cli import index_group
 from registry.settings import Settings
 
 log = get_logger("registry.cli")
@@ -92,6 +93,9 @@ def db_upgrade(ctx: Context) -> None:
     """Apply the migrations."""
     ctx.database(upgrade=True)
     click.echo("Database is up to date.", err=True)
+
+
+cli.add_command(index_group)
 
 
 @cli.group("import")

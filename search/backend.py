@@ -7,9 +7,11 @@ contract test suite.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # facet -> value -> count
     total: int
     next: str | None = None
+    served_by: str = ""  # the backend that answered (PostgreSQL when OpenSearch is down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +66,38 @@ class SearchBackend(Protocol):
         """(Re)write the documents of these entities; ids that no longer exist are removed."""
 
     async def health(self) -> bool: ...
+
+
+class InvalidCursor(ValueError):
+    """A cursor this service did not issue (the API answers 400 naming ``cursor``)."""
+
+
+def encode_cursor(score: float, entity_id: int, offset: int) -> str:
+    """The position after a hit: results are ordered by score (desc), then id (asc). A
+    backend pages by keyset (score, id) or by offset, whichever its engine does right."""
+    raw = json.dumps([score, entity_id, offset], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, int, int]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        score, entity_id, offset = value
+        if int(offset) < 0:
+            raise ValueError(offset)
+        return float(score), int(entity_id), int(offset)
+    except (ValueError, TypeError) as exc:
+        raise InvalidCursor(cursor) from exc
+
+
+class IndexedBackend(SearchBackend, Protocol):
+    """What the sync worker and ``registry index`` need besides searching."""
+
+    async def rebuild(self, progress: Callable[[int], object] | None = None) -> int:
+        """Build a fresh index from the database and switch searches to it; returns the
+        number of entities indexed."""
+
+    async def describe(self) -> dict[str, Any]:
+        """Backend facts for ``registry index status``."""
+
+    async def close(self) -> None: ...

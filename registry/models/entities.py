@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -80,7 +81,12 @@ class EntityName(Base):
 
 class EntityIdentifier(Base):
     __tablename__ = "entity_identifiers"
-    __table_args__ = (Index(None, "scheme", "normalized"), Index(None, "normalized"))
+    __table_args__ = (
+        Index(None, "scheme", "normalized"),
+        Index(None, "normalized"),
+        # Identifier search in any formatting (migration 0004, search/idkey.py).
+        Index("ix_entity_identifiers_search_key", text("search_identifier_key(scheme, value)")),
+    )
     id: Mapped[int] = pk()
     entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"),
                                            index=True)

@@ -19,7 +19,7 @@ from functools import lru_cache
 from normality import ascii_text
 from rigour.names import extract_org_types, replace_org_types_compare
 
-from search.normalize import normalize_name
+from search.normalize import normalize_name, replace_edge
 
 # Forms rigour does not recognise in these spellings -> (compare form, generic class). Only
 # looked for at the start or the end of a name, where legal forms stand.
@@ -48,7 +48,6 @@ _SAME_FORM = {"tov": "ltd", "sl": "ltd", "srl": "ltd", "spzoo": "ltd", "epe": "l
 _STOP_TOKENS = frozenset({"the", "and", "und", "et", "co", "company"})
 _APOSTROPHES = dict.fromkeys(map(ord, "'’ʼ`´ʹ\""), None)
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_EDGE = " .,;:-_«»\"'()[]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +66,6 @@ def _core(text: str) -> str:
     return " ".join(tokens)
 
 
-def _strip_edge_form(text: str, matched: str) -> str | None:
-    """``text`` without ``matched`` when it stands at the start or the end, else None."""
-    trimmed = text.strip(_EDGE)
-    matched = matched.strip(_EDGE)
-    if not matched:
-        return None
-    if trimmed.startswith(matched) and (len(trimmed) == len(matched)
-                                        or not trimmed[len(matched)].isalnum()):
-        return trimmed[len(matched):]
-    if trimmed.endswith(matched) and (len(trimmed) == len(matched)
-                                      or not trimmed[-len(matched) - 1].isalnum()):
-        return trimmed[:-len(matched)]
-    return None
-
-
 @lru_cache(maxsize=200_000)
 def prepare_name(name: str, kind: str = "company") -> PreparedName:
     text = unicodedata.normalize("NFC", name).casefold()
@@ -89,7 +73,7 @@ def prepare_name(name: str, kind: str = "company") -> PreparedName:
     classes: set[str] = set()
     if kind != "person":
         for matched, form in extract_org_types(text):
-            stripped = _strip_edge_form(text, matched)
+            stripped = replace_edge(text, matched, "")
             if stripped is None:
                 continue  # "at" in "Station at the Park" is no legal form
             text = stripped

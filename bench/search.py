@@ -1,0 +1,231 @@
+"""Search benchmark: index N generated entities, then time 1,000 fuzzy queries per backend.
+
+    .venv/bin/python -m bench.search [--n 1000000] [--queries 1000] [--opensearch URL|osmem]
+
+Prints, for each backend: indexing throughput (PostgreSQL: the bulk COPY upsert with the
+outbox triggers, which is all it needs; OpenSearch: ``rebuild`` docs/s), and p50/p95 of
+``search`` (typo'd, case-changed, sometimes transliterated names) and of ``candidates``.
+The baseline, measured in the same run: an exact lookup on ``entity_names.normalized``.
+Also the cost of the outbox triggers on a 100k-row upsert (triggers on vs off).
+Uses ``REGISTRY_DATABASE_URL`` when set, else a throwaway embedded PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.db.engine import make_engine, make_sessionmaker, normalise_url
+from registry.db.migrate import upgrade
+from registry.entities.bulk import EntityRow, upsert_entities
+from registry.models import Dataset
+from search.backend import CandidateQuery, IndexedBackend, SearchQuery
+from search.normalize import normalize_name
+from search.opensearch import OpenSearchBackend
+from search.postgres import PostgresBackend
+
+LATIN = ["ka", "ro", "mi", "sta", "ber", "lin", "to", "van", "del", "mar", "co", "tec", "ne",
+         "sol", "gra", "pol", "tri", "ux", "en", "al", "dor", "fen", "gal", "hor", "is", "jun"]
+CYRILLIC = ["ко", "ва", "лен", "дні", "про", "бу", "ді", "вель", "ки", "їв", "ша", "сте",
+            "рин", "ган", "мир", "тор", "жу", "чен", "пет", "ро"]
+FORMS = ["Ltd", "Limited", "LTD.", "GmbH", "LLC", "S.A.", "Inc", "ТОВ", "ПАТ", "AG", "plc", ""]
+FIRST = ["John", "Maria", "Олександр", "Hans", "Elena", "Петро", "Carmen", "Jürgen", "Ana",
+         "Іван", "Sophie", "Luca"]
+
+
+def _word(rng: random.Random, syllables: list[str]) -> str:
+    return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize()
+
+
+def make_rows(n: int, seed: int = 7, prefix: str = "e") -> list[EntityRow]:
+    rng = random.Random(seed)
+    rows: list[EntityRow] = []
+    for i in range(n):
+        script = CYRILLIC if rng.random() < 0.25 else LATIN
+        if rng.random() < 0.7:
+            form = rng.choice(FORMS)
+            name = " ".join([_word(rng, script) for _ in range(rng.randint(1, 3))] + [form])
+            kind = "company"
+        else:
+            name = f"{rng.choice(FIRST)} {_word(rng, script)}"
+            kind = "person"
+        rows.append(EntityRow(
+            source_key=f"{prefix}{i}", kind=kind, name=name.strip(), statement_id="v1",
+            country=rng.choice(["GB", "UA", "DE", "ES", "FR"]),
+            identifiers=[("GB-COH", f"{i:08d}")] if kind == "company" else []))
+    return rows
+
+
+def typo(name: str, rng: random.Random) -> str:
+    words = name.split()
+    i = rng.randrange(len(words))
+    w = words[i]
+    if len(w) > 4:
+        j = rng.randrange(1, len(w) - 1)
+        w = w[:j] + w[j + 1:] if rng.random() < 0.5 else w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    words[i] = w
+    out = " ".join(words)
+    return out.lower() if rng.random() < 0.3 else out
+
+
+def pct(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
+
+
+async def timed(label: str, calls: list[Callable[[], Awaitable[Any]]]) -> None:
+    times: list[float] = []
+    for call in calls:
+        t = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - t) * 1000)
+    print(f"  {label:<34} p50 {pct(times, 50):7.2f} ms   p95 {pct(times, 95):7.2f} ms"
+          f"   ({len(times)} queries)")
+
+
+async def load(sm: async_sessionmaker[AsyncSession], dataset: str, rows: list[EntityRow],
+               batch: int = 10_000) -> float:
+    async with sm() as session, session.begin():
+        if await session.get(Dataset, dataset) is None:
+            session.add(Dataset(name=dataset))
+    started = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        async with sm() as session, session.begin():
+            await upsert_entities(session, dataset, None, rows[i:i + batch])
+    return time.perf_counter() - started
+
+
+async def _set_triggers(sm: async_sessionmaker[AsyncSession], enabled: bool) -> None:
+    async with sm() as session, session.begin():
+        for table in ("entities", "entity_names", "entity_identifiers"):
+            await session.execute(
+                text(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER USER"))
+
+
+async def trigger_cost(sm: async_sessionmaker[AsyncSession], n: int) -> None:
+    """The same upsert (inserts, then a new version of every row: updates plus replaced
+    names and identifiers) with the outbox triggers off and on, alternating, best of two."""
+    await load(sm, "bench-warmup", make_rows(min(n, 5000), seed=2, prefix="w"))
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for round_ in range(2):
+        for enabled in (False, True):
+            await _set_triggers(sm, enabled)
+            dataset = f"bench-triggers-{enabled}-{round_}"
+            rows = make_rows(n, seed=1, prefix="t")
+            took = await load(sm, dataset, rows)
+            for r in rows:
+                r.statement_id = "v2"
+            took += await load(sm, dataset, rows)
+            times[enabled].append(took)
+    await _set_triggers(sm, True)
+    off, on = min(times[False]), min(times[True])
+    print(f"outbox triggers, {n:,}-row insert + {n:,}-row update: off {off:.1f} s, "
+          f"on {on:.1f} s ({(on - off) / off * 100:+.0f}%)")
+    async with sm() as session, session.begin():
+        await session.execute(text("DELETE FROM entities WHERE dataset LIKE 'bench-%'"))
+        await session.execute(text("DELETE FROM search_outbox"))
+
+
+async def query_backend(backend: IndexedBackend, queries: list[str],
+                        rows: dict[str, EntityRow]) -> None:
+    print(f"{backend.name}:")
+    await timed("search (fuzzy, facets)",
+                [partial(backend.search, SearchQuery(q=q, limit=20)) for q in queries])
+    await timed("candidates (top 10)",
+                [partial(backend.candidates, CandidateQuery(name=q, kind="company"))
+                 for q in queries])
+
+
+async def run(args: argparse.Namespace, url: str) -> None:
+    engine = make_engine(url, pool_size=5)
+    sm = make_sessionmaker(engine)
+    if args.trigger_rows:
+        await trigger_cost(sm, args.trigger_rows)
+    rows = make_rows(args.n)
+    seconds = await load(sm, "bench", rows)
+    print(f"postgres: wrote {args.n:,} entities with names and identifiers in {seconds:.1f} s "
+          f"({args.n / seconds:,.0f} entities/s; this is all its indexing)")
+    async with sm() as session, session.begin():
+        await session.execute(text("DELETE FROM search_outbox"))
+        for table in ("entities", "entity_names", "entity_identifiers"):
+            await session.execute(text(f"ANALYZE {table}"))
+    rng = random.Random(11)
+    sample = rng.sample(rows, min(args.queries, len(rows)))
+    queries = [typo(r.name, rng) for r in sample]
+
+    async def exact(q: str) -> None:
+        async with sm() as session:
+            await session.execute(
+                text("SELECT entity_id FROM entity_names WHERE normalized = :q LIMIT 20"),
+                {"q": normalize_name(q)})
+
+    print("baseline:")
+    await timed("exact normalised-name lookup", [partial(exact, r.name) for r in sample])
+    await query_backend(PostgresBackend(sm), queries, {})
+
+    if args.opensearch:
+        server = None
+        os_url = args.opensearch
+        if os_url == "osmem":
+            from osmem_server import OsmemServer
+
+            server = OsmemServer.start(japanese=False)
+            os_url = server.url
+        backend = OpenSearchBackend(os_url, sm, prefix="bench")
+        try:
+            started = time.perf_counter()
+            count = await backend.rebuild()
+            seconds = time.perf_counter() - started
+            print(f"opensearch ({args.opensearch}): indexed {count:,} documents in "
+                  f"{seconds:.1f} s ({count / seconds:,.0f} docs/s)")
+            await query_backend(backend, queries, {})
+        finally:
+            await backend.delete_all()
+            await backend.close()
+            if server is not None:
+                server.close()
+    await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--trigger-rows", type=int, default=100_000,
+                        help="rows for the trigger cost measurement (0 to skip)")
+    parser.add_argument("--opensearch", default="osmem",
+                        help="an OpenSearch URL, 'osmem' (start osmem-server), or '' to skip")
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    import os
+
+    url = args.database_url or os.environ.get("REGISTRY_DATABASE_URL")
+    if url:
+        upgrade(url)
+        asyncio.run(run(args, normalise_url(url)))
+        return
+    from registry.db.embedded import ensure_database, start_embedded
+
+    server = start_embedded(Path(tempfile.mkdtemp(prefix="bench-search-")),
+                            cleanup_mode="delete")
+    try:
+        url = ensure_database(server)
+        upgrade(url)
+        asyncio.run(run(args, url))
+    finally:
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""``GET /api/v1/search``: ranked, faceted, typo-tolerant, cross-script entity search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.params import FromQuery, QueryParameter
+from sqlalchemy import select
+
+from registry.api.access import PUBLIC, access
+from registry.api.problems import Problem
+from registry.db.session import DbSession
+from registry.entities.schemas import EntityOut, entity_out
+from registry.models import Entity
+from search.backend import InvalidCursor, SearchBackend, SearchQuery
+
+Kind = Literal["company", "person", "public_body"]
+MAX_QUERY = 200
+
+
+class SearchHitOut(msgspec.Struct):
+    entity: EntityOut
+    score: float
+    # Field -> fragments with the matched words in <em> (HTML-escaped otherwise).
+    highlights: dict[str, list[str]]
+
+
+class SearchPage(msgspec.Struct):
+    items: list[SearchHitOut]
+    total: int
+    # Facet (kind, country, dataset) -> value -> number of matching entities.
+    facets: dict[str, dict[str, int]]
+    next: str | None = None
+
+
+class SearchController(Controller):
+    path = "/search"
+    tags = ["search"]
+
+    @get("/", operation_id="searchEntities", opt=access(PUBLIC),
+         summary="Search companies, persons and public bodies",
+         description=(
+             "Typo-tolerant, accent-insensitive and cross-script (a Latin query finds a "
+             "Cyrillic name and back) search over every name of every entity, and over "
+             "identifiers in any formatting (`GB-COH 01234567`, `1234567`). Ranked; facets "
+             "by kind, country and dataset; follow `next` for more."))
+    async def search(
+        self, db_session: DbSession, state: State,
+        q: FromQuery[str | None] = None,
+        kind: FromQuery[Kind | None] = None,
+        country: FromQuery[str | None] = None,
+        dataset: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> SearchPage:
+        if q is None or not q.strip():
+            raise Problem(400, "Give something to search for.", field="q")
+        if len(q) > MAX_QUERY:
+            raise Problem(400, f"The query is longer than {MAX_QUERY} characters.", field="q")
+        backend: SearchBackend = state.search_backend
+        try:
+            result = await backend.search(SearchQuery(
+                q=q, kind=kind, country=country or None, dataset=dataset or None,
+                limit=limit, cursor=cursor or None))
+        except InvalidCursor as exc:
+            raise Problem(400, "The cursor is not one this API issued.",
+                          field="cursor") from exc
+        ids = [h.entity_id for h in result.hits]
+        rows = (await db_session.scalars(select(Entity).where(Entity.id.in_(ids)))).all()
+        by_id = {e.id: e for e in rows}
+        # An entity deleted since it was indexed is left out (the outbox will drop it).
+        items = [SearchHitOut(entity=entity_out(by_id[h.entity_id]), score=h.score,
+                              highlights=h.highlights)
+                 for h in result.hits if h.entity_id in by_id]
+        return SearchPage(items=items, total=result.total, facets=result.facets,
+                          next=result.next)

@@ -1,0 +1,218 @@
+"""The default backend: PostgreSQL itself, no extra service.
+
+Names are matched on ``entity_names.normalized`` (written through ``normalize_name``) with
+pg_trgm's word similarity over the GIN trigram index, so typos, accents and scripts are
+handled by the normalised form and the trigrams. Identifiers are matched on the expression
+index ``search_identifier_key(scheme, value)``. Ranking adds a full-text component
+(``ts_rank`` over the normalised name: whole-word matches rank above partial ones). The
+tables are the index: ``index_entities`` has nothing to write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .backend import (
+    Candidate,
+    CandidateQuery,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    decode_cursor,
+    encode_cursor,
+)
+from .highlight import highlight_names
+from .idkey import query_keys
+from .normalize import normalize_name
+
+# Word similarity of the query to the best-matching stretch of a name: 0.5 keeps
+# "acme constrution" -> "acme construction llc" and drops unrelated names.
+WORD_SIMILARITY = 0.5
+# Similarity of whole names for linking candidates (pg_trgm's default).
+SIMILARITY = 0.3
+IDENTIFIER_SCORE = 2.0
+FACETS = ("kind", "country", "dataset")
+
+_SEARCH = """
+WITH name_hits AS (
+    SELECT n.entity_id,
+           max(0.6 * word_similarity(:q, n.normalized) + 0.25 * similarity(:q, n.normalized)
+               + 0.15 * ts_rank(to_tsvector('simple', n.normalized),
+                                plainto_tsquery('simple', :q))) AS score
+    FROM entity_names n
+    WHERE n.normalized %> :q
+    GROUP BY n.entity_id
+),
+id_hits AS (
+    SELECT i.entity_id, {identifier_score}::float8 AS score
+    FROM entity_identifiers i
+    WHERE search_identifier_key(i.scheme, i.value) = ANY(CAST(:keys AS text[]))
+),
+hits AS MATERIALIZED (
+    SELECT e.id, e.kind, e.country, e.dataset,
+           round(max(h.score)::numeric, 6)::float8 AS score
+    FROM (SELECT * FROM name_hits UNION ALL SELECT * FROM id_hits) h
+    JOIN entities e ON e.id = h.entity_id
+    WHERE {filters}
+    GROUP BY e.id
+),
+page AS (
+    SELECT id, score FROM hits
+    WHERE {after}
+    ORDER BY score DESC, id
+    LIMIT :n
+)
+SELECT 'hit' AS row_type, p.id, p.score, NULL AS facet, NULL AS value,
+       (SELECT array_agg(n.name ORDER BY n.id) FROM entity_names n
+        WHERE n.entity_id = p.id) AS names
+FROM page p
+UNION ALL
+SELECT 'facet', count(*), NULL,
+       CASE WHEN GROUPING(kind) = 0 THEN 'kind'
+            WHEN GROUPING(country) = 0 THEN 'country' ELSE 'dataset' END,
+       CASE WHEN GROUPING(kind) = 0 THEN kind
+            WHEN GROUPING(country) = 0 THEN country ELSE dataset END,
+       NULL
+FROM hits GROUP BY GROUPING SETS ((kind), (country), (dataset))
+UNION ALL
+SELECT 'total', count(*), NULL, NULL, NULL, NULL FROM hits
+"""
+
+_CANDIDATES = """
+SELECT n.entity_id, max(similarity(:q, n.normalized)) AS score
+FROM entity_names n JOIN entities e ON e.id = n.entity_id
+WHERE n.normalized % :q {filters}
+GROUP BY n.entity_id
+ORDER BY score DESC, n.entity_id
+LIMIT :k
+"""
+
+
+def _filters(kind: str | None, country: str | None, dataset: str | None,
+             params: dict[str, Any]) -> list[str]:
+    clauses: list[str] = []
+    if kind:
+        clauses.append("e.kind = :kind")
+        params["kind"] = kind
+    if country:
+        clauses.append("e.country = :country")
+        params["country"] = country.upper()
+    if dataset:
+        clauses.append("e.dataset = :dataset")
+        params["dataset"] = dataset
+    return clauses
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        q = normalize_name(query.q)
+        keys = query_keys(query.q)
+        if not q and not keys:
+            return SearchResult(hits=[], facets={f: {} for f in FACETS}, total=0,
+                                served_by=self.name)
+        params: dict[str, Any] = {"q": q, "keys": keys, "n": query.limit + 1}
+        filters = _filters(query.kind, query.country, query.dataset, params)
+        after = "true"
+        offset = 0
+        if query.cursor:
+            params["after_score"], params["after_id"], offset = decode_cursor(query.cursor)
+            after = ("(score < :after_score OR (score = :after_score AND id > :after_id))")
+        sql = _SEARCH.format(identifier_score=IDENTIFIER_SCORE,
+                             filters=" AND ".join(filters) or "true", after=after)
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                {"t": str(WORD_SIMILARITY)})
+            rows = (await session.execute(text(sql), params)).all()
+        hits: list[Hit] = []
+        facets: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        total = 0
+        for row in rows:
+            if row.row_type == "hit":
+                hits.append(Hit(entity_id=row.id, score=row.score,
+                                highlights=highlight_names(row.names or [], query.q)))
+            elif row.row_type == "facet":
+                if row.value is not None:
+                    facets[row.facet][row.value] = row.id
+            else:
+                total = row.id
+        hits.sort(key=lambda h: (-h.score, h.entity_id))
+        nxt = None
+        if len(hits) > query.limit:
+            hits = hits[: query.limit]
+            nxt = encode_cursor(hits[-1].score, hits[-1].entity_id, offset + query.limit)
+        for values in facets.values():
+            ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
+            values.clear()
+            values.update(ordered)
+        return SearchResult(hits=hits, facets=facets, total=total, next=nxt,
+                            served_by=self.name)
+
+    async def candidates(self, query: CandidateQuery) -> list[Candidate]:
+        q = normalize_name(query.name)
+        if not q:
+            return []
+        params: dict[str, Any] = {"q": q, "k": query.limit}
+        clauses = _filters(query.kind, query.country, None, params)
+        if query.exclude_dataset:
+            clauses.append("e.dataset <> :exclude")
+            params["exclude"] = query.exclude_dataset
+        sql = _CANDIDATES.format(filters="".join(f" AND {c}" for c in clauses))
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
+                {"t": str(SIMILARITY)})
+            rows = (await session.execute(text(sql), params)).all()
+        return [Candidate(entity_id=r.entity_id, score=float(r.score)) for r in rows]
+
+    async def index_entities(self, entity_ids: Sequence[int]) -> None:
+        """Nothing to write: the tables are the index."""
+
+    async def health(self) -> bool:
+        try:
+            async with self.sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # any failure means unhealthy
+            return False
+        return True
+
+    async def rebuild(self, progress: Callable[[int], object] | None = None) -> int:
+        """Re-derive ``entity_names.normalized`` with the current ``normalize_name`` (after
+        its rules change); names already current are left alone. Returns names rewritten."""
+        changed = 0
+        after = 0
+        async with self.sessionmaker() as session:
+            while True:
+                rows = (await session.execute(
+                    text("SELECT id, name, normalized FROM entity_names WHERE id > :a "
+                         "ORDER BY id LIMIT 5000"), {"a": after})).all()
+                if not rows:
+                    break
+                after = rows[-1].id
+                stale = [{"i": r.id, "v": normalize_name(r.name)} for r in rows
+                         if normalize_name(r.name) != r.normalized]
+                if stale:
+                    await session.execute(
+                        text("UPDATE entity_names SET normalized = :v WHERE id = :i"), stale)
+                    await session.commit()
+                    changed += len(stale)
+                if progress:
+                    progress(len(rows))
+        return changed
+
+    async def describe(self) -> dict[str, Any]:
+        async with self.sessionmaker() as session:
+            names = (await session.execute(text("SELECT count(*) FROM entity_names"))).scalar()
+        return {"backend": self.name, "names": names}
+
+    async def close(self) -> None:
+        """The sessionmaker belongs to the caller."""
