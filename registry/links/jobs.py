@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import select, text
+from sqlalchemy import select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
@@ -107,11 +107,11 @@ async def link_registrant(session: AsyncSession, settings: Settings | None,
     """Link an approved entry's entity, lobbyists and clients (a few entities), in the
     caller's transaction. Linking is a convenience next to the approval, so it runs in a
     savepoint and a failure is logged rather than undoing the approval."""
-    ids = [i for i in (await session.execute(
-        select(Registrant.entity_id).where(Registrant.id == registrant_id)
-        .union(select(Lobbyist.entity_id).where(Lobbyist.registrant_id == registrant_id))
-        .union(select(Client.entity_id).where(Client.registrant_id == registrant_id))
-    )).scalars() if i is not None]
+    ids = [i for i in (await session.execute(union(
+        select(Registrant.entity_id).where(Registrant.id == registrant_id),
+        select(Lobbyist.entity_id).where(Lobbyist.registrant_id == registrant_id),
+        select(Client.entity_id).where(Client.registrant_id == registrant_id),
+    ))).scalars() if i is not None]
     if not ids:
         return None
     try:
