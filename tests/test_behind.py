@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from importers.ocds import write_releases
 from registry.cli import cli
 from registry.demo.load import link_demo
+from registry.entities.write import set_identifiers, set_names
 from registry.links import service as links
 from registry.links.jobs import run_linking
 from registry.models import (
     Client,
     Dataset,
     Entity,
+    ImportRun,
     Link,
     Meeting,
     MeetingClient,
@@ -342,6 +344,30 @@ def test_an_import_links_what_it_wrote(database_url: str, tmp_path: Path,
     result = runner.invoke(cli, ["import", "ocds", "--dataset", "inc", str(tmp_path / "b.json")])
     assert result.exit_code == 0, result.output
     assert "nothing new to link" in result.output
+
+
+async def test_a_large_run_relinks_the_probes_instead(session: AsyncSession, database_url: str,
+                                                      demo: dict[str, Any]) -> None:
+    # A run that wrote more entities than there are probes: the probes are linked (every
+    # link has one on a side), which also finds the run's entities.
+    session.add(Dataset(name="big", title="Big", source="bods"))
+    run = ImportRun(dataset="big", source="bods", status="completed")
+    session.add(run)
+    await session.flush()
+    rows = [Entity(dataset="big", source_key=f"c{i}", kind="company", name=f"Filler {i} Plc",
+                   import_run_id=run.id) for i in range(40)]
+    acme = Entity(dataset="big", source_key="acme", kind="company",
+                  name="Acme Construction Ltd", import_run_id=run.id)
+    set_names(acme, acme.name)
+    set_identifiers(acme, [{"scheme": "GB-COH", "id": "1234567"}])
+    session.add_all([*rows, acme])
+    await session.commit()
+    stats = await run_linking(database_url, None, run_id=run.id, progress=False)
+    assert stats.probes < 41
+    ids = await ids_by_key(session)
+    supplier = ids["ocds-demo-0001/GB-COH-1234567"]
+    assert await link_between(session, supplier, acme.id) is not None
+    assert await link_between(session, supplier, ids["GB-COH-01234567"]) is not None
 
 
 async def test_approval_links_the_entry(client: HttpClient, session: AsyncSession,

@@ -57,11 +57,11 @@ class LinkHopOut(msgspec.Struct):
 
     link_id: int
     from_: EntityRef = msgspec.field(name="from")
-    to: EntityRef | None = None
-    score: float = 0.0
-    status: str = ""
-    method: str = ""
-    evidence: dict[str, Any] = {}
+    to: EntityRef
+    score: float
+    status: str  # auto | confirmed
+    method: str  # identifier | name | human
+    evidence: dict[str, Any]
 
 
 class LinkedOut(msgspec.Struct):

@@ -59,6 +59,12 @@ async def run_linking(url: str, entity_ids: Sequence[int] | None, *,
                 ids = list(entity_ids)
             elif run_id is not None:
                 ids = await run_entity_ids(session, run_id)
+                probes = await probe_ids(session) if ids else []
+                if len(ids) > len(probes):
+                    # Every link has a probe on one side (procurement party, registrant,
+                    # client, lobbyist), and linking is symmetric: after a large ownership
+                    # import, re-linking the fewer probes finds the same pairs sooner.
+                    ids = probes
             else:
                 ids = await probe_ids(session)
         bar = tqdm(total=len(ids), unit=" entities", desc="link", file=sys.stderr,
