@@ -142,6 +142,18 @@ async def test_behind_errors(client: HttpClient, linked: dict[str, Any]) -> None
     assert r.status_code == 404
 
 
+async def test_an_ocid_in_two_datasets(client: HttpClient, session: AsyncSession,
+                                       linked: dict[str, Any]) -> None:
+    session.add(Dataset(name="mirror", title="Mirror", source="ocds"))
+    await session.flush()
+    await write_releases(session, "mirror", [_release("ocds-demo-0001", "2024-03-15", ACME)])
+    await session.commit()
+    r = await client.get(BEHIND)
+    assert r.status_code == 409 and r.json()["field"] == "dataset"
+    body = await behind(client, dataset="demo-ocds")
+    assert body["contract"]["dataset"] == "demo-ocds" and body["suppliers"][0]["meetings"]
+
+
 def _release(ocid: str, award_date: str, supplier: dict[str, Any]) -> dict[str, Any]:
     buyer = {"id": "ES-DIR3-L01280796", "name": "Ayto. de Madrid",
              "identifier": {"scheme": "ES-DIR3", "id": "L01280796"}, "roles": ["buyer"]}

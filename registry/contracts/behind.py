@@ -48,6 +48,7 @@ from registry.ownership.service import Chains, Owner, chains_as_of, summarise
 from search.normalize import normalize_name
 
 ROLES = ("registrant", "client", "lobbyist")
+CLUSTER_LIMIT = 200  # entities in one canonical party: beyond that a bad link is likely
 
 
 # --- public shapes ------------------------------------------------------------------------
@@ -191,7 +192,8 @@ class Walker:
 
     async def cluster(self, entity_id: int) -> list[tuple[int, list[Hop]]]:
         if entity_id not in self._clusters:
-            self._clusters[entity_id] = await linked_entities(self.session, entity_id)
+            self._clusters[entity_id] = await linked_entities(self.session, entity_id,
+                                                              max_nodes=CLUSTER_LIMIT)
         return self._clusters[entity_id]
 
     async def chains(self, entity_id: int, as_of: dt.date) -> Chains:
@@ -271,7 +273,8 @@ async def gather(session: AsyncSession, contract: Contract,
         as_of = when.date() if when is not None else dt.datetime.now(dt.UTC).date()
         for s in award.suppliers:
             cluster = await walker.cluster(s.entity_id)
-            f = SupplierFacts(award.award_id, award.date, as_of, s.entity_id, cluster)
+            f = SupplierFacts(award.award_id, award.date, as_of, s.entity_id, cluster,
+                              truncated=len(cluster) >= CLUSTER_LIMIT)
             members = [eid for eid, _ in cluster]
             for company in members:
                 chains = await walker.chains(company, as_of)
