@@ -32,6 +32,7 @@ from importers.prefetch import prefetched
 from importers.record_versions import lookup_keys
 from importers.runs import RunRecorder, run_import
 from importers.sources import Item, iter_items
+from registry.links.jobs import link_after_import, link_option
 
 DEFAULT_DATASET = "bods"
 BATCH_SIZE = 5_000
@@ -141,12 +142,14 @@ async def import_bods(database_url: str, paths: list[str], dataset: str = DEFAUL
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue an interrupted run of the same files.")
+@link_option
 @click.pass_obj
 def bods_command(ctx: Any, paths: tuple[Path, ...], dataset: str, batch_size: int,
-                 resume: bool) -> None:
+                 resume: bool, link: bool) -> None:
     """Import BODS 0.4 (or 0.2/0.3) statements: JSON arrays or JSON Lines, .gz, .zip."""
     from registry.cli import run_async
 
     result = run_async(import_bods(ctx.database().url, [str(p) for p in paths], dataset,
                                    batch_size=batch_size, resume=resume))
     click.echo(result.render(), err=True)
+    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

@@ -40,6 +40,7 @@ from importers.record_versions import VersionRow
 from importers.runs import RunRecorder, run_import
 from importers.sources import Item, iter_items
 from registry.entities.bulk import EntityRow
+from registry.links.jobs import link_after_import, link_option
 from registry.ownership.bulk import InterestRow, RelationshipRow
 
 DEFAULT_DATASET = "gb-psc"
@@ -347,12 +348,14 @@ async def import_psc(database_url: str, paths: list[str], dataset: str = DEFAULT
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue an interrupted run of the same files.")
+@link_option
 @click.pass_obj
 def psc_command(ctx: Any, paths: tuple[Path, ...], dataset: str, batch_size: int,
-                resume: bool) -> None:
+                resume: bool, link: bool) -> None:
     """Import the UK PSC snapshot (JSON Lines; .gz and .zip too)."""
     from registry.cli import run_async
 
     result = run_async(import_psc(ctx.database().url, [str(p) for p in paths], dataset,
                                   batch_size=batch_size, resume=resume))
     click.echo(result.render(), err=True)
+    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

@@ -33,6 +33,7 @@ class Summary:
     unchanged: int = 0  # already imported: re-running the same input changes nothing
     skipped: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    run_id: int | None = None  # the import run, once finished (linking after it needs it)
 
     def as_dict(self) -> dict[str, Any]:
         return {"read": self.read, "imported": self.imported, "updated": self.updated,
@@ -130,6 +131,7 @@ class RunRecorder:
         run.finished_at = dt.datetime.now(dt.UTC)
         await session.commit()
         self.progress.close()
+        self.summary.run_id = run.id
         return self.summary
 
 

@@ -69,10 +69,14 @@ def serve(ctx: Context, demo: bool, host: str, port: int) -> None:
 
     db = ctx.database()
     if demo:
-        from registry.demo.load import load_demo
+        from registry.demo.load import link_demo, load_demo
+        from registry.links.jobs import describe
 
         loaded = asyncio.run(load_demo(db.url))
         click.echo("Demo data loaded." if loaded else "Demo data already present.", err=True)
+        if loaded:  # once, like the loading: links and `behind` answers from the start
+            click.echo(f"Demo {describe(asyncio.run(link_demo(db.url, ctx.settings)))}.",
+                       err=True)
     app = create_app(ctx.settings, db.url)
     click.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/schema)",
                err=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from normality import ascii_text
 from sqlalchemy import text
@@ -32,6 +32,9 @@ from search.matching.model import MATCHER_VERSION, MatchResult, match
 from search.matching.names import prepare_name
 from search.normalize import normalize_name
 
+if TYPE_CHECKING:
+    from registry.settings import Settings
+
 DEFAULT_K = 10
 MAX_QUERY_NAMES = 3
 
@@ -40,6 +43,20 @@ class CandidateSource(Protocol):
     """What linking needs from search: ``SearchBackend`` has this method."""
 
     async def candidates(self, query: CandidateQuery) -> list[Candidate]: ...
+
+
+def default_candidate_source(session: AsyncSession,
+                             settings: Settings | None = None) -> CandidateSource:
+    """THE candidate source every linking path uses (``registry link``, linking after an
+    import or an approval, ``/match``): switch it here, once.
+
+    TEMPORARY: PostgreSQL trigram similarity (search/matching/trigram.py). When the search
+    branch lands, return the configured ``SearchBackend`` (PostgreSQL, or OpenSearch when
+    ``settings.opensearch_url`` is set): it has the same ``candidates`` method.
+    """
+    from search.matching.trigram import TrigramCandidates
+
+    return TrigramCandidates(session)
 
 
 @dataclass(slots=True)

@@ -8,13 +8,16 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api.access import PUBLIC, access
 from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
 from registry.api.problems import Problem
 from registry.db.session import DbSession
+from registry.models import Contract
 
 from . import service
+from .behind import BehindOut, behind
 from .schemas import (
     ContractDetail,
     ContractSummary,
@@ -42,6 +45,17 @@ def _after(cursor: str | None) -> tuple[dt.datetime | None, int] | None:
 
 def _decimal(value: float | None) -> Decimal | None:
     return Decimal(str(value)) if value is not None else None
+
+
+async def _one(session: AsyncSession, ocid: str, dataset: str | None) -> Contract:
+    found = await service.find_contracts(session, ocid, dataset)
+    if not found:
+        raise Problem(404, f"No contract with ocid {ocid!r}.", field="ocid")
+    if len(found) > 1:
+        names = sorted(c.dataset for c in found)
+        raise Problem(409, f"The ocid {ocid!r} is in several datasets ({', '.join(names)}); "
+                      "choose one with dataset=.", field="dataset", datasets=names)
+    return found[0]
 
 
 class ContractController(Controller):
@@ -97,14 +111,20 @@ class ContractController(Controller):
          description="`dataset` chooses when the same ocid was imported from several datasets.")
     async def get_contract(self, db_session: DbSession, ocid: FromPath[str],
                            dataset: FromQuery[str | None] = None) -> ContractDetail:
-        found = await service.find_contracts(db_session, ocid, dataset)
-        if not found:
-            raise Problem(404, f"No contract with ocid {ocid!r}.", field="ocid")
-        if len(found) > 1:
-            names = sorted(c.dataset for c in found)
-            raise Problem(409, f"The ocid {ocid!r} is in several datasets ({', '.join(names)}); "
-                          "choose one with dataset=.", field="dataset", datasets=names)
-        contract = found[0]
+        contract = await _one(db_session, ocid, dataset)
         entities = await service.load_entities(db_session, entity_ids(contract))
         return contract_detail(contract, entities)
 
+
+    @get("/{ocid:str}/behind", operation_id="getContractBehind", opt=access(PUBLIC),
+         summary="Who is behind this contract: linked companies, owners, lobbying, meetings",
+         description=(
+             "For each award and supplier: the companies it is linked to (auto and confirmed "
+             "links, each hop with its evidence), their owners on the award date through "
+             "ownership chains, the published registrants, clients and lobbyists linked to "
+             "those companies or owners, and their meetings with the buyer (or an institution "
+             "linked to it) in the year up to the award date, each with why it is listed. "
+             "`dataset` chooses when the same ocid was imported from several datasets."))
+    async def get_contract_behind(self, db_session: DbSession, ocid: FromPath[str],
+                                  dataset: FromQuery[str | None] = None) -> BehindOut:
+        return await behind(db_session, await _one(db_session, ocid, dataset))

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from registry.links.jobs import link_after_import, link_option
+
 if TYPE_CHECKING:  # registry.cli imports this module to register the commands
     from registry.cli import Context
 
@@ -21,9 +23,10 @@ if TYPE_CHECKING:  # registry.cli imports this module to register the commands
                    "(slower).")
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue an interrupted run over the same paths.")
+@link_option
 @click.pass_obj
 def import_ocds_command(ctx: Context, paths: tuple[str, ...], dataset: str, validate: bool,
-                        resume: bool) -> None:
+                        resume: bool, link: bool) -> None:
     """OCDS release or record packages, JSON Lines of releases or packages, .gz, .zip.
 
     Releases of one ocid are compiled into a contract by the OCDS merge rules.
@@ -34,6 +37,7 @@ def import_ocds_command(ctx: Context, paths: tuple[str, ...], dataset: str, vali
     summary = asyncio.run(import_ocds(db.url, list(paths), dataset=dataset, validate=validate,
                                     resume=resume))
     click.echo(summary.render(), err=True)
+    link_after_import(db.url, ctx.settings, summary.run_id, link)
 
 
 @click.command("ocds")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from importers.ocds import write_releases
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.entities.write import set_identifiers, set_names
+from registry.links.jobs import run_linking
 from registry.models import (
     Client,
     Dataset,
@@ -29,6 +30,8 @@ from registry.models import (
     RegistrantVersion,
     Relationship,
 )
+from registry.settings import Settings
+from search.linking import LinkStats
 
 MARKER_DATASET = "demo-bods"
 DEMO_LOCK = 7_424_851_002
@@ -72,6 +75,20 @@ async def load_demo(database_url: str) -> bool:
         return True
     finally:
         await engine.dispose()
+
+
+async def link_demo(database_url: str, settings: Settings | None = None) -> LinkStats:
+    """Run the linker over the demo's entities (a few dozen: well under a second), so that
+    links and ``/contracts/{ocid}/behind`` show the whole story from the first start."""
+    names = [ds["name"] for ds in demo_data()["datasets"]]
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            ids = list((await session.scalars(
+                select(Entity.id).where(Entity.dataset.in_(names)).order_by(Entity.id))).all())
+    finally:
+        await engine.dispose()
+    return await run_linking(database_url, ids, settings=settings, progress=False)
 
 
 async def write_demo(session: AsyncSession, data: dict[str, Any]) -> dict[str, Entity]:

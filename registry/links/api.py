@@ -20,7 +20,7 @@ from registry.api.problems import Problem
 from registry.db.session import DbSession
 from registry.entities.schemas import entity_out
 from registry.models import Entity, Link
-from search.matching.trigram import TrigramCandidates
+from search.linking import default_candidate_source
 from search.matching.weights import AUTO_THRESHOLD
 
 from . import service
@@ -130,7 +130,7 @@ class MatchController(Controller):
                       "birthDate). Each response lists scored entities with their features "
                       "and explanations; `match` is true at or above `threshold`.")
     async def match(
-        self, db_session: DbSession, data: JSONBody[MatchQuery],
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[MatchQuery],
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 5,
         threshold: Annotated[float, QueryParameter(ge=0, le=1)] = AUTO_THRESHOLD,
     ) -> MatchResponse:
@@ -138,7 +138,7 @@ class MatchController(Controller):
             raise Problem(400, "No queries provided.", field="queries")
         if len(data.queries) > MAX_QUERIES:
             raise Problem(400, f"At most {MAX_QUERIES} queries in one batch.", field="queries")
-        source = TrigramCandidates(db_session)  # TEMPORARY: the search backend after merge
+        source = default_candidate_source(db_session, request.app.state.settings)
         responses: dict[str, EntityMatches] = {}
         for key, example in data.queries.items():
             try:

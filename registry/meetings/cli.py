@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from registry.links.jobs import link_after_import, link_option
+
 if TYPE_CHECKING:
     from registry.cli import Context
 
@@ -16,8 +18,10 @@ if TYPE_CHECKING:
               help="Dataset name for these diaries (one per publishing institution, say).")
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue an interrupted run of the same files.")
+@link_option
 @click.pass_obj
-def meetings_import(ctx: Context, paths: tuple[str, ...], dataset: str, resume: bool) -> None:
+def meetings_import(ctx: Context, paths: tuple[str, ...], dataset: str, resume: bool,
+                    link: bool) -> None:
     """Import meetings from officials' published diaries (CSV; columns in the README)."""
     import asyncio
 
@@ -26,3 +30,4 @@ def meetings_import(ctx: Context, paths: tuple[str, ...], dataset: str, resume: 
     summary = asyncio.run(import_meetings(ctx.database().url, list(paths), dataset=dataset,
                                           resume=resume))
     click.echo(summary.render(), err=True)
+    link_after_import(ctx.database().url, ctx.settings, summary.run_id, link)

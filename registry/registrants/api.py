@@ -15,6 +15,7 @@ from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cur
 from registry.api.problems import Problem
 from registry.audit import Actor
 from registry.db.session import DbSession
+from registry.links.jobs import link_registrant
 from registry.models import Registrant, RegistrantMember, RegistrantVersion, User
 from registry.settings import Settings
 
@@ -209,6 +210,8 @@ class RegistrantController(Controller):
                       data: JSONBody[Decision | None] = None) -> RegistrantOut:
         registrant = await service.approve(db_session, Actor(request), registrant_id,
                                            data.reason if data else None)
+        # The published entry joins the linked picture straight away (a few entities).
+        await link_registrant(db_session, _settings(request), registrant.id)
         return await _published(db_session, request, registrant)
 
     @post("/{registrant_id:int}/reject", operation_id="rejectRegistrant",

@@ -1,0 +1,375 @@
+"""Who is behind this contract: ``GET /api/v1/contracts/{ocid}/behind``.
+
+For each award and each supplier:
+
+1. **companies**: the supplier's canonical party, i.e. the entities it is linked to over
+   ``auto`` and ``confirmed`` links (``registry/links/service.py:linked_entities``), each
+   with the links crossed and their evidence;
+2. **owners**: the direct and indirect owners of the supplier and of each of those
+   companies on the award date (``registry/ownership/service.py:chains_as_of``), with the
+   effective share and the chains (relationship ids, interests in force);
+3. **lobbying**: the register entities (published registrants, their clients and
+   lobbyists) linked to the supplier, a company or an owner, with the links crossed;
+4. **meetings**: meetings in the year up to the award date (inclusive) with the buyer or an
+   institution linked to it, not merged into another declaration, where the registrant is
+   one found in 3, or a client found in 3 is among the meeting's clients, or the registrant
+   employs a lobbyist found in 3. ``why`` says which of these holds.
+
+Only public material: links a person has not rejected and the machine is sure of (auto) or
+a person confirmed; registrants with a published (approved) version; meetings not merged
+away. Entities are shown through ``entity_out`` (never their restricted details).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.entities.schemas import EntityOut, entity_out
+from registry.links.service import Hop, linked_entities
+from registry.meetings.schemas import MeetingOut, RegistrantRef
+from registry.meetings.views import meeting_views
+from registry.models import Contract, Entity, Meeting, Registrant
+from registry.ownership.schemas import (
+    EntityRef,
+    PathOut,
+    ShareOut,
+    entity_ref,
+    hop_out,
+    share_out,
+)
+from registry.ownership.service import Chains, Owner, chains_as_of, summarise
+from search.normalize import normalize_name
+
+ROLES = ("registrant", "client", "lobbyist")
+CLUSTER_LIMIT = 200  # entities in one canonical party: beyond that a bad link is likely
+
+
+# --- public shapes ------------------------------------------------------------------------
+
+class LinkHopOut(msgspec.Struct):
+    """One link crossed: ``from`` and ``to`` are the same real-world party by this evidence."""
+
+    link_id: int
+    from_: EntityRef = msgspec.field(name="from")
+    to: EntityRef
+    score: float
+    status: str  # auto | confirmed
+    method: str  # identifier | name | human
+    evidence: dict[str, Any]
+
+
+class LinkedOut(msgspec.Struct):
+    entity: EntityOut
+    hops: list[LinkHopOut]  # from the entity asked about to this one
+
+
+class OwnerOut(msgspec.Struct, omit_defaults=True):
+    entity: EntityOut
+    via_company: EntityRef  # the supplier or linked company whose owner this is
+    share_complete: bool  # every chain states its shares
+    direct: bool
+    ultimate: bool  # nothing found further up
+    chains: list[PathOut]  # relationship by relationship, with the interests in force
+    effective_share: ShareOut | None = None
+
+
+class LobbyingOut(msgspec.Struct):
+    entity: EntityOut  # the register's entity
+    role: str  # registrant | client | lobbyist
+    registrant: RegistrantRef
+    via: EntityRef  # the supplier, company or owner it is linked to
+    hops: list[LinkHopOut]  # from ``via`` to ``entity``
+
+
+class WhyOut(msgspec.Struct):
+    role: str  # registrant | client | lobbyist: what the found entity is to this meeting
+    entity: EntityRef
+    via: EntityRef
+
+
+class MeetingWhyOut(msgspec.Struct):
+    meeting: MeetingOut
+    institution_hops: list[LinkHopOut]  # from the buyer to the meeting's institution
+    why: list[WhyOut]
+
+
+class SupplierOut(msgspec.Struct):
+    award_id: str
+    award_date: str | None  # as published
+    as_of: str  # the day ownership is read on and the meeting window ends
+    meetings_from: str  # the first day of the meeting window
+    supplier: EntityOut
+    companies: list[LinkedOut]
+    owners: list[OwnerOut]
+    lobbying: list[LobbyingOut]
+    meetings: list[MeetingWhyOut]
+    truncated: bool  # a bound on links or chains was hit: there may be more
+
+
+class ContractRef(msgspec.Struct):
+    id: int
+    ocid: str
+    dataset: str
+    title: str | None
+    buyer: EntityOut | None
+
+
+class BehindOut(msgspec.Struct):
+    contract: ContractRef
+    buyer_links: list[LinkedOut]  # institutions that count as the buyer
+    suppliers: list[SupplierOut]
+
+
+# --- gathering ----------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Role:
+    entity_id: int
+    role: str
+    registrant_id: int
+    row_id: int | None  # the client or lobbyist row
+    name: str
+
+
+@dataclass(slots=True)
+class Found:
+    role: Role
+    via: int
+    hops: list[Hop]
+
+
+@dataclass(slots=True)
+class SupplierFacts:
+    award_id: str
+    award_date: dt.datetime | None
+    as_of: dt.date
+    supplier_id: int
+    cluster: list[tuple[int, list[Hop]]]
+    owners: list[tuple[Owner, int]] = field(default_factory=list)
+    found: list[Found] = field(default_factory=list)
+    meetings: list[tuple[Meeting, list[Found]]] = field(default_factory=list)
+    truncated: bool = False
+
+
+_ROLES = text("""
+SELECT r.entity_id, 'registrant' AS role, r.id AS registrant_id, NULL::bigint AS row_id,
+       r.name
+FROM registrants r
+WHERE r.entity_id = ANY(:ids) AND r.published_version IS NOT NULL
+UNION ALL
+SELECT c.entity_id, 'client', c.registrant_id, c.id, c.name
+FROM clients c JOIN registrants r ON r.id = c.registrant_id
+WHERE c.entity_id = ANY(:ids) AND r.published_version IS NOT NULL
+UNION ALL
+SELECT l.entity_id, 'lobbyist', l.registrant_id, l.id, l.name
+FROM lobbyists l JOIN registrants r ON r.id = l.registrant_id
+WHERE l.entity_id = ANY(:ids) AND r.published_version IS NOT NULL
+ORDER BY 1, 2, 3, 4
+""")
+
+
+def year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+class Walker:
+    """Caches the link clusters and chains one request asks for more than once."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._clusters: dict[int, list[tuple[int, list[Hop]]]] = {}
+        self._chains: dict[tuple[int, dt.date], Chains] = {}
+
+    async def cluster(self, entity_id: int) -> list[tuple[int, list[Hop]]]:
+        if entity_id not in self._clusters:
+            self._clusters[entity_id] = await linked_entities(self.session, entity_id,
+                                                              max_nodes=CLUSTER_LIMIT)
+        return self._clusters[entity_id]
+
+    async def chains(self, entity_id: int, as_of: dt.date) -> Chains:
+        key = (entity_id, as_of)
+        if key not in self._chains:
+            self._chains[key] = await chains_as_of(self.session, entity_id, as_of)
+        return self._chains[key]
+
+
+async def _roles(session: AsyncSession, ids: Iterable[int]) -> dict[int, list[Role]]:
+    out: dict[int, list[Role]] = {}
+    for r in await session.execute(_ROLES, {"ids": sorted(set(ids))}):
+        out.setdefault(r.entity_id, []).append(
+            Role(r.entity_id, r.role, r.registrant_id, r.row_id, r.name))
+    return out
+
+
+async def _lobbying(session: AsyncSession, walker: Walker, starts: list[int]) -> list[Found]:
+    """Register entities linked to any of ``starts``; each (entity, role, registrant) once,
+    by the first start that reaches it (the supplier, then its companies, then owners:
+    the closest explanation), along the shortest path from there."""
+    reached: list[tuple[int, int, list[Hop]]] = []  # (start, entity, hops)
+    for start in dict.fromkeys(starts):
+        reached += [(start, eid, hops) for eid, hops in await walker.cluster(start)]
+    roles = await _roles(session, {eid for _, eid, _ in reached})
+    best: dict[tuple[int, str, int], Found] = {}
+    for start, eid, hops in reached:
+        for role in roles.get(eid, []):
+            key = (eid, role.role, role.registrant_id)
+            if key not in best:
+                best[key] = Found(role, start, hops)
+    return list(best.values())
+
+
+def _represents(meeting: Meeting, client: Role) -> bool:
+    # Declared meetings name the client row or its entity; diaries only a name.
+    name = normalize_name(client.name)
+    return any(c.client_id == client.row_id or c.entity_id == client.entity_id
+               or (name and normalize_name(c.name) == name) for c in meeting.clients)
+
+
+def _why(meeting: Meeting, found: list[Found]) -> list[Found]:
+    """Which findings make this meeting relevant (none: it is not). A registrant or a
+    lobbyist's employer held it, or it was held on behalf of a client found."""
+    return [f for f in found
+            if meeting.registrant_id == f.role.registrant_id
+            and (f.role.role != "client" or _represents(meeting, f.role))]
+
+
+async def _meetings(session: AsyncSession, institutions: set[int], facts: SupplierFacts,
+                    ) -> list[tuple[Meeting, list[Found]]]:
+    registrants = {f.role.registrant_id for f in facts.found}
+    if not registrants or not institutions:
+        return []
+    rows = (await session.scalars(select(Meeting).where(
+        Meeting.merged_into_id.is_(None),
+        Meeting.date >= year_before(facts.as_of), Meeting.date <= facts.as_of,
+        Meeting.institution_id.in_(institutions),
+        Meeting.registrant_id.in_(registrants))
+        .order_by(Meeting.date, Meeting.id))).all()
+    out = []
+    for m in rows:
+        why = _why(m, facts.found)
+        if why:
+            out.append((m, why))
+    return out
+
+
+async def gather(session: AsyncSession, contract: Contract,
+                 ) -> tuple[list[tuple[int, list[Hop]]], list[SupplierFacts]]:
+    walker = Walker(session)
+    buyer = await walker.cluster(contract.buyer_id) if contract.buyer_id is not None else []
+    institutions = {eid for eid, _ in buyer}
+    facts: list[SupplierFacts] = []
+    for award in contract.awards:
+        when = award.date or contract.date
+        as_of = when.date() if when is not None else dt.datetime.now(dt.UTC).date()
+        for s in award.suppliers:
+            cluster = await walker.cluster(s.entity_id)
+            f = SupplierFacts(award.award_id, award.date, as_of, s.entity_id, cluster,
+                              truncated=len(cluster) >= CLUSTER_LIMIT)
+            members = [eid for eid, _ in cluster]
+            for company in members:
+                chains = await walker.chains(company, as_of)
+                f.truncated |= chains.truncated
+                f.owners += [(o, company) for o in summarise(chains)
+                             if o.entity_id not in members]
+            f.found = await _lobbying(session, walker,
+                                      members + [o.entity_id for o, _ in f.owners])
+            f.meetings = await _meetings(session, institutions, f)
+            facts.append(f)
+    return buyer, facts
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+def _ids(buyer: list[tuple[int, list[Hop]]], facts: list[SupplierFacts],
+         contract: Contract) -> set[int]:
+    ids = {eid for eid, _ in buyer} | {h.from_id for _, hs in buyer for h in hs}
+    if contract.buyer_id is not None:
+        ids.add(contract.buyer_id)
+    for f in facts:
+        ids.add(f.supplier_id)
+        ids |= {eid for eid, _ in f.cluster}
+        for o, via in f.owners:
+            ids |= {o.entity_id, via}
+            for p in o.paths:
+                ids |= {x for h in p.hops for x in (h.subject_id, h.party_id) if x is not None}
+        for found in f.found:
+            ids |= {found.role.entity_id, found.via}
+            ids |= {x for h in found.hops for x in (h.from_id, h.to_id)}
+    return ids
+
+
+def _hops(hops: list[Hop], entities: dict[int, Entity]) -> list[LinkHopOut]:
+    return [LinkHopOut(link_id=h.link_id, from_=entity_ref(entities[h.from_id]),
+                       to=entity_ref(entities[h.to_id]), score=h.score, status=h.status,
+                       method=h.method, evidence=h.evidence)
+            for h in hops if h.from_id in entities and h.to_id in entities]
+
+
+def _owner(o: Owner, via: int, entities: dict[int, Entity]) -> OwnerOut:
+    return OwnerOut(
+        entity=entity_out(entities[o.entity_id]), via_company=entity_ref(entities[via]),
+        share_complete=o.share_complete, direct=o.direct, ultimate=o.ultimate,
+        chains=[PathOut(hops=[hop_out(h, entities) for h in p.hops], share=share_out(p.share))
+                for p in o.paths],
+        effective_share=share_out(o.share))
+
+
+async def behind(session: AsyncSession, contract: Contract) -> BehindOut:
+    buyer, facts = await gather(session, contract)
+    ids = _ids(buyer, facts, contract)
+    entities = {e.id: e for e in (await session.scalars(
+        select(Entity).where(Entity.id.in_(ids)))).all()} if ids else {}
+    registrants = {r.id: r for r in (await session.scalars(select(Registrant).where(
+        Registrant.id.in_({f.role.registrant_id for s in facts for f in s.found}))))}
+    views = {v.id: v for v in await meeting_views(
+        session, list({m.id: m for s in facts for m, _ in s.meetings}.values()))}
+    buyer_hops = dict(buyer)
+
+    def linked(cluster: list[tuple[int, list[Hop]]], skip: int) -> list[LinkedOut]:
+        return [LinkedOut(entity=entity_out(entities[eid]), hops=_hops(hops, entities))
+                for eid, hops in cluster if eid != skip and eid in entities]
+
+    def ref(r: Registrant) -> RegistrantRef:
+        return RegistrantRef(id=r.id, name=r.name, registration_number=r.registration_number)
+
+    suppliers = []
+    for f in facts:
+        if f.supplier_id not in entities:
+            continue
+        suppliers.append(SupplierOut(
+            award_id=f.award_id, award_date=f.award_date.isoformat() if f.award_date else None,
+            as_of=f.as_of.isoformat(), meetings_from=year_before(f.as_of).isoformat(),
+            supplier=entity_out(entities[f.supplier_id]),
+            companies=linked(f.cluster, f.supplier_id),
+            owners=[_owner(o, via, entities) for o, via in f.owners
+                    if o.entity_id in entities],
+            lobbying=[LobbyingOut(entity=entity_out(entities[x.role.entity_id]),
+                                  role=x.role.role,
+                                  registrant=ref(registrants[x.role.registrant_id]),
+                                  via=entity_ref(entities[x.via]),
+                                  hops=_hops(x.hops, entities))
+                      for x in f.found],
+            meetings=[MeetingWhyOut(
+                meeting=views[m.id],
+                institution_hops=_hops(buyer_hops.get(m.institution_id or 0, []), entities),
+                why=[WhyOut(role=x.role.role, entity=entity_ref(entities[x.role.entity_id]),
+                            via=entity_ref(entities[x.via])) for x in why])
+                for m, why in f.meetings],
+            truncated=f.truncated))
+    buyer_entity = entities.get(contract.buyer_id) if contract.buyer_id is not None else None
+    return BehindOut(
+        contract=ContractRef(id=contract.id, ocid=contract.ocid, dataset=contract.dataset,
+                             title=contract.title,
+                             buyer=entity_out(buyer_entity) if buyer_entity else None),
+        buyer_links=linked(buyer, contract.buyer_id or 0),
+        suppliers=suppliers)

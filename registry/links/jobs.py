@@ -1,0 +1,129 @@
+"""Linking runs: all probes (``registry link``), the entities one import run wrote (after
+every ``registry import``), and a registrant just approved.
+
+Every path takes its candidates from ``search.linking.default_candidate_source``, so the
+search backend is switched in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import select, text, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from tqdm import tqdm
+
+from registry.db.engine import make_engine, make_sessionmaker
+from registry.logging import get_logger
+from registry.models import Client, Lobbyist, Registrant
+from registry.settings import Settings
+from search.linking import DEFAULT_K, LinkStats, default_candidate_source, link_entities, probe_ids
+
+log = get_logger("registry.links")
+
+DEFAULT_BATCH = 500
+
+# What an import run wrote: entities it inserted or changed (``upsert_entities`` stamps them
+# with the run), and the institutions and officials of the meetings it wrote (a diary
+# creates or finds those outside the bulk path).
+_RUN_ENTITIES = text("""
+SELECT id FROM entities WHERE import_run_id = :run
+UNION SELECT institution_id FROM meetings
+      WHERE import_run_id = :run AND institution_id IS NOT NULL
+UNION SELECT o.entity_id FROM meeting_officials o JOIN meetings m ON m.id = o.meeting_id
+      WHERE m.import_run_id = :run AND o.entity_id IS NOT NULL
+ORDER BY 1
+""")
+
+
+async def run_entity_ids(session: AsyncSession, run_id: int) -> list[int]:
+    return [int(r[0]) for r in await session.execute(_RUN_ENTITIES, {"run": run_id})]
+
+
+async def run_linking(url: str, entity_ids: Sequence[int] | None, *,
+                      batch: int = DEFAULT_BATCH, k: int = DEFAULT_K, run_id: int | None = None,
+                      settings: Settings | None = None, progress: bool = True) -> LinkStats:
+    """Link ``entity_ids`` (or the entities import run ``run_id`` wrote; with neither, every
+    probe entity) in batches of one transaction each: an interrupted run keeps what it
+    linked, and a re-run only rewrites what changed."""
+    engine = make_engine(url)
+    total = LinkStats()
+    try:
+        sm = make_sessionmaker(engine)
+        async with sm() as session:
+            if entity_ids is not None:
+                ids = list(entity_ids)
+            elif run_id is not None:
+                ids = await run_entity_ids(session, run_id)
+                probes = await probe_ids(session) if ids else []
+                if len(ids) > len(probes):
+                    # Every link has a probe on one side (procurement party, registrant,
+                    # client, lobbyist), and linking is symmetric: after a large ownership
+                    # import, re-linking the fewer probes finds the same pairs sooner.
+                    ids = probes
+            else:
+                ids = await probe_ids(session)
+        bar = tqdm(total=len(ids), unit=" entities", desc="link", file=sys.stderr,
+                   disable=not progress or None)
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            async with sm() as session, session.begin():
+                source = default_candidate_source(session, settings)
+                stats = await link_entities(session, source, chunk, k=k)
+            total.add(stats)
+            bar.update(len(chunk))
+            bar.set_postfix(auto=total.auto, candidate=total.candidate)
+        bar.close()
+    finally:
+        await engine.dispose()
+    return total
+
+
+def describe(stats: LinkStats) -> str:
+    return (f"linked {stats.probes:,} entities: {stats.pairs_scored:,} pairs scored, "
+            f"{stats.auto:,} auto links, {stats.candidate:,} candidates for review, "
+            f"{stats.removed:,} stale links removed")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def link_option(command: F) -> F:
+    """``--link/--no-link`` for an import command."""
+    option = click.option(
+        "--link/--no-link", "link", default=True, show_default=True,
+        help="Afterwards, link the entities this import wrote to the other datasets.")
+    return option(command)
+
+
+def link_after_import(url: str, settings: Settings, run_id: int | None, link: bool) -> None:
+    """The step every ``registry import`` ends with: link what the run wrote."""
+    if not link or run_id is None:
+        return
+    stats = asyncio.run(run_linking(url, None, run_id=run_id, settings=settings))
+    click.echo(describe(stats) if stats.probes else "nothing new to link", err=True)
+
+
+async def link_registrant(session: AsyncSession, settings: Settings | None,
+                          registrant_id: int) -> LinkStats | None:
+    """Link an approved entry's entity, lobbyists and clients (a few entities), in the
+    caller's transaction. Linking is a convenience next to the approval, so it runs in a
+    savepoint and a failure is logged rather than undoing the approval."""
+    ids = [i for i in (await session.execute(union(
+        select(Registrant.entity_id).where(Registrant.id == registrant_id),
+        select(Lobbyist.entity_id).where(Lobbyist.registrant_id == registrant_id),
+        select(Client.entity_id).where(Client.registrant_id == registrant_id),
+    ))).scalars() if i is not None]
+    if not ids:
+        return None
+    try:
+        async with session.begin_nested():
+            return await link_entities(session, default_candidate_source(session, settings),
+                                       ids)
+    except Exception:  # see the docstring: the approval stands
+        log.exception("linking after approval failed", registrant_id=registrant_id)
+        return None
