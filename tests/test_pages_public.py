@@ -126,6 +126,7 @@ async def test_entity_page(client: HttpClient, session: AsyncSession,
     assert "Acme Construction Limited" in seen and "GB-COH-01234567" in seen
     assert "John Andrew Smith" in seen and "Acme Holdings Ltd" in seen  # owners today
     assert "ACME CONSTRUCTION LTD." in seen and "score" in seen  # linked supplier
+    assert "Under its other records" in seen and "Resurfacing of Calle de Alcal" in seen
     # The contract, reached through the supplier record it is linked to, or directly.
     supplier = await session.scalar(select(Entity.id).where(
         Entity.name == "ACME CONSTRUCTION LTD."))

@@ -31,6 +31,7 @@ from registry.exports.tables import PUBLIC_TABLES
 from registry.links.service import entities_by_id, linked_entities
 from registry.meetings.listing import MeetingFilter, list_meetings
 from registry.meetings.views import meeting_views
+from registry.models import Contract
 from registry.ownership import service as ownership
 from registry.ownership.schemas import chain_entity_ids, chains_out
 from registry.registrants import service as registrants
@@ -47,6 +48,7 @@ KINDS = {"company": "Company", "person": "Person", "public_body": "Public body"}
 MAX_QUERY = 200
 PAGE_SIZE = 20
 LIST_LIMIT = 50  # contracts and meetings shown on one record page
+LINKED_CONTRACT_RECORDS = 20  # linked records whose contracts an entity page shows
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -124,8 +126,19 @@ class PublicPageController(Controller):
             db_session, contracts.ContractFilter(buyer=entity_id), limit=LIST_LIMIT)
         as_supplier = await contracts.list_contracts(
             db_session, contracts.ContractFilter(supplier=entity_id), limit=LIST_LIMIT)
+        # The same party's contracts under its other records (the OCDS supplier of a
+        # company of the ownership register, say), a bounded number of records.
+        seen = {c.id for c in [*as_buyer, *as_supplier]}
+        via_links: list[Contract] = []
+        for other, _ in links[:LINKED_CONTRACT_RECORDS]:
+            for flt in (contracts.ContractFilter(buyer=other.id),
+                        contracts.ContractFilter(supplier=other.id)):
+                for c in await contracts.list_contracts(db_session, flt, limit=LIST_LIMIT):
+                    if c.id not in seen:
+                        seen.add(c.id)
+                        via_links.append(c)
         ids: set[int] = set()
-        for c in [*as_buyer, *as_supplier]:
+        for c in [*as_buyer, *as_supplier, *via_links]:
             ids |= entity_ids(c)
         parties = await contracts.load_entities(db_session, ids)
         roles = (await register_roles(db_session, [entity_id])).get(entity_id, [])
@@ -138,6 +151,7 @@ class PublicPageController(Controller):
                     owners=chains["owners"], owned=chains["owned"], links=links,
                     as_buyer=[contract_summary(c, parties) for c in as_buyer],
                     as_supplier=[contract_summary(c, parties) for c in as_supplier],
+                    via_links=[contract_summary(c, parties) for c in via_links],
                     register=register, today=today.isoformat())
 
     @get("/contracts/{ocid:str}", operation_id="pageContract", opt=access(PUBLIC),

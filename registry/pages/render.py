@@ -62,15 +62,32 @@ def _score(value: float) -> str:
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
-    """A one-line summary of a link's evidence: its top-level facts, briefly."""
-    parts = []
-    for key, value in evidence.items():
-        if isinstance(value, dict | list):
-            value = ", ".join(str(v) for v in (value.values() if isinstance(value, dict)
-                                                else value))
-        text = str(value)
-        parts.append(f"{key}: {text[:80]}{'…' if len(text) > 80 else ''}")
-    return "; ".join(parts[:6])
+    """A one-line summary of a link's evidence (registry/links, search/matching): the rules
+    that decided, the identifiers and names compared, and the features that weighed most.
+    The full evidence stays in the API."""
+    parts: list[str] = []
+    rules = evidence.get("rules")
+    if isinstance(rules, list) and rules:
+        parts.append("; ".join(str(r) for r in rules))
+    ident = evidence.get("identifier")
+    if isinstance(ident, dict) and ident:
+        parts.append(f"identifier {ident.get('scheme', '')} {ident.get('left', '')} / "
+                     f"{ident.get('right', '')} ({ident.get('agreement', '')})")
+    names = evidence.get("names")
+    if isinstance(names, dict) and names:
+        parts.append(f"names compared: {names.get('left', '')!s} / {names.get('right', '')!s}")
+    features = evidence.get("features")
+    if isinstance(features, dict):
+        weighed = sorted(((k, v.get("contribution")) for k, v in features.items()
+                          if isinstance(v, dict)
+                          and isinstance(v.get("contribution"), int | float)),
+                         key=lambda kv: -abs(float(kv[1] or 0)))[:3]
+        if weighed:
+            parts.append("weighed most: " + ", ".join(
+                f"{k.replace('_', ' ')} {float(c or 0):+.1f}" for k, c in weighed))
+    if evidence.get("comment"):
+        parts.append(f"reviewer: {evidence['comment']!s}")
+    return " · ".join(parts)
 
 
 ENV = Environment(
