@@ -7,24 +7,19 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import and_, exists, or_, select
 
 from registry.api.access import PUBLIC, REGISTRANT, access
 from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
 from registry.api.problems import Problem
 from registry.audit import Actor
 from registry.db.session import DbSession
-from registry.models import Entity, Meeting, MeetingOfficial, Registrant
+from registry.models import Meeting, Registrant
 from registry.registrants.service import get_registrant
 
+from .listing import MeetingFilter, list_meetings
 from .schemas import MeetingIn, MeetingOut
 from .service import declare
 from .views import meeting_views
-
-
-def _like(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class MeetingController(Controller):
@@ -51,39 +46,17 @@ class MeetingController(Controller):
     ) -> Page[MeetingOut]:
         check_limit(limit)
         after = decode_cursor(cursor)
-        query = (select(Meeting).where(Meeting.merged_into_id.is_(None))
-                 .order_by(Meeting.date.desc(), Meeting.id.desc()).limit(limit + 1))
+        after_key = None
         if after:
             try:
-                day, last_id = dt.date.fromisoformat(str(after[0])), int(after[1])
+                after_key = (dt.date.fromisoformat(str(after[0])), int(after[1]))
             except (ValueError, IndexError) as exc:
                 raise Problem(400, "The cursor is not one this API issued.",
                               field="cursor") from exc
-            query = query.where(or_(Meeting.date < day,
-                                    and_(Meeting.date == day, Meeting.id < last_id)))
-        if official:
-            query = query.where(exists().where(MeetingOfficial.meeting_id == Meeting.id,
-                                               MeetingOfficial.name.ilike(_like(official))))
-        if institution:
-            query = query.where(or_(
-                exists().where(MeetingOfficial.meeting_id == Meeting.id,
-                               MeetingOfficial.institution.ilike(_like(institution))),
-                exists().where(Entity.id == Meeting.institution_id,
-                               Entity.name.ilike(_like(institution)))))
-        if institution_id is not None:
-            query = query.where(Meeting.institution_id == institution_id)
-        if registrant_id is not None:
-            query = query.where(Meeting.registrant_id == registrant_id)
-        if date_from:
-            query = query.where(Meeting.date >= date_from)
-        if date_to:
-            query = query.where(Meeting.date <= date_to)
-        if subject:
-            query = query.where(Meeting.subject.ilike(_like(subject)))
-        if one_sided is not None:
-            both = and_(Meeting.declared_by_registrant, Meeting.declared_by_official)
-            query = query.where(~both if one_sided else both)
-        rows = (await db_session.scalars(query)).all()
+        rows = await list_meetings(db_session, MeetingFilter(
+            official=official, institution=institution, institution_id=institution_id,
+            registrant_id=registrant_id, date_from=date_from, date_to=date_to,
+            subject=subject, one_sided=one_sided), limit=limit + 1, after=after_key)
         items = await meeting_views(db_session, rows[:limit])
         nxt = None
         if len(rows) > limit:

@@ -16,7 +16,7 @@ from registry.api.access import PUBLIC, access
 from registry.api.problems import Problem
 
 ASSETS = {"register.js": "text/javascript", "signin.js": "text/javascript",
-          "pages.css": "text/css"}
+          "pages.css": "text/css", "site.css": "text/css"}
 SECURITY_HEADERS = {
     # Only our own script and style; no framing.
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",

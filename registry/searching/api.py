@@ -4,36 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import msgspec
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
-from sqlalchemy import select
 
 from registry.api.access import PUBLIC, access
 from registry.api.problems import Problem
 from registry.db.session import DbSession
-from registry.entities.schemas import EntityOut, entity_out
-from registry.models import Entity
+from registry.searching.service import SearchPage, run_search
 from search.backend import InvalidCursor, SearchBackend, SearchQuery
 
 Kind = Literal["company", "person", "public_body"]
 MAX_QUERY = 200
-
-
-class SearchHitOut(msgspec.Struct):
-    entity: EntityOut
-    score: float
-    # Field -> fragments with the matched words in <em> (HTML-escaped otherwise).
-    highlights: dict[str, list[str]]
-
-
-class SearchPage(msgspec.Struct):
-    items: list[SearchHitOut]
-    total: int
-    # Facet (kind, country, dataset) -> value -> number of matching entities.
-    facets: dict[str, dict[str, int]]
-    next: str | None = None
 
 
 class SearchController(Controller):
@@ -62,18 +44,9 @@ class SearchController(Controller):
             raise Problem(400, f"The query is longer than {MAX_QUERY} characters.", field="q")
         backend: SearchBackend = state.search_backend
         try:
-            result = await backend.search(SearchQuery(
+            return await run_search(db_session, backend, SearchQuery(
                 q=q, kind=kind, country=country or None, dataset=dataset or None,
                 limit=limit, cursor=cursor or None))
         except InvalidCursor as exc:
             raise Problem(400, "The cursor is not one this API issued.",
                           field="cursor") from exc
-        ids = [h.entity_id for h in result.hits]
-        rows = (await db_session.scalars(select(Entity).where(Entity.id.in_(ids)))).all()
-        by_id = {e.id: e for e in rows}
-        # An entity deleted since it was indexed is left out (the outbox will drop it).
-        items = [SearchHitOut(entity=entity_out(by_id[h.entity_id]), score=h.score,
-                              highlights=h.highlights)
-                 for h in result.hits if h.entity_id in by_id]
-        return SearchPage(items=items, total=result.total, facets=result.facets,
-                          next=result.next)
