@@ -9,6 +9,7 @@ changes nothing. Every process that received a new or changed release is queued 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,24 +58,23 @@ SELECT count(*) FROM changed
 class Pending:
     ocid: str
     version_key: str
-    release: dict[str, Any]
+    valid_from: dt.datetime | None
+    content: str  # the release as JSON text, ready to COPY
     seq: int
 
 
-class ReleaseStager:
-    """Collects releases and stores them batch by batch, inside the caller's transaction."""
+class ReleaseCollector:
+    """Checks releases and keeps the usable ones, encoded, until they are taken. Touches no
+    database, so it can run in a reader thread while the previous batch is written."""
 
-    def __init__(self, session: AsyncSession, dataset: str, run_id: int | None, *,
-                 validate: bool = False) -> None:
-        self.session = session
-        self.dataset = dataset
-        self.run_id = run_id
+    def __init__(self, *, validate: bool = False) -> None:
         self.validate = validate
         self.pending: dict[str, Pending] = {}
 
     def add(self, value: Any, path: str, position: str, seq: int, skip: SkipFn) -> int:
         """Take the releases inside one input value; returns how many releases it held."""
         n = 0
+        encode = msgspec.json.encode
         for sub, release in releases_of(value):
             n += 1
             where = f"{position} {sub}" if sub else position
@@ -90,24 +90,46 @@ class ReleaseStager:
             key = f"{ocid}/{release['id']}"
             # Within one batch the later copy of a release wins, as it would across batches.
             self.pending.pop(key, None)
-            self.pending[key] = Pending(ocid, key, release, seq)
+            self.pending[key] = Pending(ocid, key, parse_datetime(release["date"]),
+                                        encode(release).decode(), seq)
         return n
+
+    def take(self) -> dict[str, Pending]:
+        """The releases collected so far; the collector starts afresh."""
+        pending, self.pending = self.pending, {}
+        return pending
+
+    def extend(self, pending: dict[str, Pending]) -> None:
+        """Add releases another collector took (later ones win, as in ``add``)."""
+        for key, p in pending.items():
+            self.pending.pop(key, None)
+            self.pending[key] = p
+
+
+class ReleaseStager(ReleaseCollector):
+    """Collects releases and stores them batch by batch, inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession, dataset: str, run_id: int | None, *,
+                 validate: bool = False) -> None:
+        super().__init__(validate=validate)
+        self.session = session
+        self.dataset = dataset
+        self.run_id = run_id
 
     async def flush(self) -> tuple[int, int]:
         """Store the collected releases; returns (changed, unchanged)."""
-        pending, self.pending = self.pending, {}
+        pending = self.take()
         if not pending:
             return 0, 0
         conn = await self.session.connection()
         driver: Any = (await conn.get_raw_connection()).driver_connection
         await self.session.execute(text(_STAGE))
         await self.session.execute(text("TRUNCATE _stage_releases"))
-        encode = msgspec.json.encode
         await driver.copy_records_to_table(
             "_stage_releases",
             columns=["source_key", "version_key", "valid_from", "content", "seq"],
-            records=[(p.ocid, p.version_key, parse_datetime(p.release["date"]),
-                      encode(p.release).decode(), p.seq) for p in pending.values()])
+            records=[(p.ocid, p.version_key, p.valid_from, p.content, p.seq)
+                     for p in pending.values()])
         changed = int(await self.session.scalar(
             text(_MERGE), {"dataset": self.dataset, "run_id": self.run_id}) or 0)
         return changed, len(pending) - changed
