@@ -31,6 +31,7 @@ from registry.models import ImportError_
 from registry.standards import ocds as ocds_schema
 
 from .ocds_mapping import map_compiled
+from .ocds_single import compile_single
 
 CHUNK = 1_000  # processes per transaction
 _MERGE_ERRORS = (OCDSMergeError, TypeError, ValueError, KeyError, AttributeError)
@@ -108,6 +109,10 @@ def compile_all(old: list[Stored], new: list[Stored]
     """Compile a process from its releases; a new release that breaks the merge is
     rejected with the reason."""
     m = merger()
+    if len(old) + len(new) == 1:  # most processes of many publishers: no merging to do
+        single = compile_single([*old, *new][0].release, m.merge_rules)
+        if single is not None:
+            return single, []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
