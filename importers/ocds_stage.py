@@ -52,6 +52,19 @@ WITH changed AS (
 )
 SELECT count(*) FROM changed
 """
+# A join, not `version_key = ANY($2)`: while the history is new and not yet analysed, the
+# planner scans it and tests every row against the whole array (quadratic in a first import).
+_STORED = """
+SELECT r.version_key FROM unnest($2::text[]) AS k(version_key)
+JOIN record_versions r ON r.dataset = $1 AND r.record_type = 'release'
+    AND r.version_key = k.version_key
+"""
+_QUEUE_NEW = """
+INSERT INTO contracts_pending (dataset, ocid, new_keys)
+SELECT $1, ocid, array_agg(version_key) FROM unnest($2::text[], $3::text[]) AS r(ocid, version_key)
+GROUP BY ocid
+ON CONFLICT (dataset, ocid) DO UPDATE SET new_keys = contracts_pending.new_keys || EXCLUDED.new_keys
+"""
 
 
 @dataclass(slots=True)
@@ -123,13 +136,30 @@ class ReleaseStager(ReleaseCollector):
             return 0, 0
         conn = await self.session.connection()
         driver: Any = (await conn.get_raw_connection()).driver_connection
-        await self.session.execute(text(_STAGE))
-        await self.session.execute(text("TRUNCATE _stage_releases"))
-        await driver.copy_records_to_table(
-            "_stage_releases",
-            columns=["source_key", "version_key", "valid_from", "content", "seq"],
-            records=[(p.ocid, p.version_key, p.valid_from, p.content, p.seq)
-                     for p in pending.values()])
-        changed = int(await self.session.scalar(
-            text(_MERGE), {"dataset": self.dataset, "run_id": self.run_id}) or 0)
+        # Releases not stored yet (all of a first import) are copied straight into the
+        # history and queued; only the others go through the staging merge, which compares
+        # contents. Imports of one dataset run one at a time, so no one adds these keys
+        # meanwhile (if one did, the batch would fail on the unique key, not write twice).
+        stored = {rec[0] for rec in await driver.fetch(_STORED, self.dataset, list(pending))}
+        fresh = [p for key, p in pending.items() if key not in stored]
+        if fresh:
+            await driver.copy_records_to_table(
+                "record_versions",
+                columns=["dataset", "record_type", "source_key", "version_key", "valid_from",
+                         "content", "import_run_id", "seq"],
+                records=[(self.dataset, "release", p.ocid, p.version_key, p.valid_from,
+                          p.content, self.run_id, p.seq) for p in fresh])
+            await driver.execute(_QUEUE_NEW, self.dataset, [p.ocid for p in fresh],
+                                 [p.version_key for p in fresh])
+        changed = len(fresh)
+        if stored:
+            await self.session.execute(text(_STAGE))
+            await self.session.execute(text("TRUNCATE _stage_releases"))
+            await driver.copy_records_to_table(
+                "_stage_releases",
+                columns=["source_key", "version_key", "valid_from", "content", "seq"],
+                records=[(p.ocid, p.version_key, p.valid_from, p.content, p.seq)
+                         for key, p in pending.items() if key in stored])
+            changed += int(await self.session.scalar(
+                text(_MERGE), {"dataset": self.dataset, "run_id": self.run_id}) or 0)
         return changed, len(pending) - changed
