@@ -48,7 +48,6 @@ from registry.models import (
     MeetingClient,
     MeetingOfficial,
     Registrant,
-    SearchOutbox,
 )
 from search.normalize import normalize_name
 
@@ -179,7 +178,6 @@ class Resolver:
                 set_names(entity, name)
                 self.session.add(entity)
                 await self.session.flush()
-                self.session.add(SearchOutbox(entity_id=entity.id))
             found = entity.id
         self.entities[(kind, norm)] = found
         return found

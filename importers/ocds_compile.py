@@ -27,16 +27,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.contracts.bulk import ContractRow, write_contracts
 from registry.entities.bulk import EntityRow, upsert_entities
+from registry.models import ImportError_
 from registry.standards import ocds as ocds_schema
 
 from .ocds_mapping import map_compiled
+from .ocds_single import compile_single
 
 CHUNK = 1_000  # processes per transaction
 _MERGE_ERRORS = (OCDSMergeError, TypeError, ValueError, KeyError, AttributeError)
 
 _QUEUE = """
 SELECT ocid, new_keys, recompile FROM contracts_pending
-WHERE dataset = $1 AND ocid > $2 ORDER BY ocid LIMIT $3
+WHERE dataset = $1 AND ocid > $2 AND ($4::text IS NULL OR ocid <= $4) ORDER BY ocid LIMIT $3
 """
 _CURRENT = """
 SELECT ocid, compiled::text, release_count FROM contracts
@@ -74,6 +76,16 @@ class CompileResult:
     contracts: int = 0
     rejected: list[tuple[str, str, str]] = field(default_factory=list)  # ocid, where, why
 
+    def add(self, other: CompileResult) -> None:
+        self.imported += other.imported
+        self.updated += other.updated
+        self.contracts += other.contracts
+        self.rejected.extend(other.rejected)
+
+    def reports(self) -> list[tuple[str, str]]:
+        """(position, reason) of each rejected release, as the import run reports it."""
+        return [(f"{where} of {ocid}", reason) for ocid, where, reason in self.rejected]
+
 
 def extend(compiled: dict[str, Any], releases: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The compiled release with these newer releases merged in; None when that would not
@@ -97,6 +109,10 @@ def compile_all(old: list[Stored], new: list[Stored]
     """Compile a process from its releases; a new release that breaks the merge is
     rejected with the reason."""
     m = merger()
+    if len(old) + len(new) == 1:  # most processes of many publishers: no merging to do
+        single = compile_single([*old, *new][0].release, m.merge_rules)
+        if single is not None:
+            return single, []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -130,12 +146,14 @@ async def _fetch(driver: Any, sql: str, *args: Any) -> dict[str, list[Stored]]:
 
 
 async def compile_chunk(session: AsyncSession, dataset: str, run_id: int | None,
-                        after: str = "", limit: int = CHUNK) -> tuple[CompileResult, str | None]:
-    """Compile the next ``limit`` queued processes after ``after`` (inside the caller's
-    transaction); returns the result and the last ocid done (None when the queue is empty)."""
+                        after: str = "", limit: int = CHUNK, upto: str | None = None
+                        ) -> tuple[CompileResult, str | None]:
+    """Compile the next ``limit`` queued processes after ``after`` and up to ``upto`` (inside
+    the caller's transaction); returns the result and the last ocid done (None when there
+    is none left)."""
     conn = await session.connection()
     driver: Any = (await conn.get_raw_connection()).driver_connection
-    queue = await driver.fetch(_QUEUE, dataset, after, limit)
+    queue = await driver.fetch(_QUEUE, dataset, after, limit, upto)
     result = CompileResult()
     if not queue:
         return result, None
@@ -191,12 +209,28 @@ async def compile_chunk(session: AsyncSession, dataset: str, run_id: int | None,
             rows.append(row)
             entities.extend(ents)
     bulk = await upsert_entities(session, dataset, run_id, entities)
-    fresh_ids = sorted(bulk.ids[k] for k in bulk.inserted | bulk.updated)
-    if fresh_ids:  # the search index picks changed entities up from the outbox
-        await driver.copy_records_to_table("search_outbox", columns=["entity_id"],
-                                           records=[(i,) for i in fresh_ids])
     await write_contracts(session, dataset, run_id, rows, bulk.ids)
     await driver.execute("DELETE FROM contracts_pending WHERE dataset = $1 "
                          "AND ocid = ANY($2::text[])", dataset, ocids)
     result.contracts = len(rows)
     return result, ocids[-1]
+
+
+async def compile_range(session: AsyncSession, dataset: str, run_id: int, where: str,
+                        after: str, upto: str | None, limit: int = CHUNK) -> CompileResult:
+    """Compile every queued process after ``after`` and up to ``upto`` (all after it when
+    None), committing chunk by chunk: each chunk's rows, the removal of its processes from
+    the queue and the reports of its rejected releases go in one transaction. A process
+    pool worker runs this on its own connection; ranges never overlap, nor do the entities
+    they write (their keys start with the ocid)."""
+    total = CompileResult()
+    next_after: str | None = after
+    while next_after is not None:
+        result, next_after = await compile_chunk(session, dataset, run_id, next_after, limit,
+                                                 upto)
+        session.add_all([ImportError_(run_id=run_id, path=where, position=position,
+                                      reason=reason[:2000])
+                         for position, reason in result.reports()])
+        await session.commit()
+        total.add(result)
+    return total

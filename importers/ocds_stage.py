@@ -9,6 +9,7 @@ changes nothing. Every process that received a new or changed release is queued 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,30 +52,42 @@ WITH changed AS (
 )
 SELECT count(*) FROM changed
 """
+# A join, not `version_key = ANY($2)`: while the history is new and not yet analysed, the
+# planner scans it and tests every row against the whole array (quadratic in a first import).
+_STORED = """
+SELECT r.version_key FROM unnest($2::text[]) AS k(version_key)
+JOIN record_versions r ON r.dataset = $1 AND r.record_type = 'release'
+    AND r.version_key = k.version_key
+"""
+_QUEUE_NEW = """
+INSERT INTO contracts_pending (dataset, ocid, new_keys)
+SELECT $1, ocid, array_agg(version_key) FROM unnest($2::text[], $3::text[]) AS r(ocid, version_key)
+GROUP BY ocid
+ON CONFLICT (dataset, ocid) DO UPDATE SET new_keys = contracts_pending.new_keys || EXCLUDED.new_keys
+"""
 
 
 @dataclass(slots=True)
 class Pending:
     ocid: str
     version_key: str
-    release: dict[str, Any]
+    valid_from: dt.datetime | None
+    content: str  # the release as JSON text, ready to COPY
     seq: int
 
 
-class ReleaseStager:
-    """Collects releases and stores them batch by batch, inside the caller's transaction."""
+class ReleaseCollector:
+    """Checks releases and keeps the usable ones, encoded, until they are taken. Touches no
+    database, so it can run in a reader thread while the previous batch is written."""
 
-    def __init__(self, session: AsyncSession, dataset: str, run_id: int | None, *,
-                 validate: bool = False) -> None:
-        self.session = session
-        self.dataset = dataset
-        self.run_id = run_id
+    def __init__(self, *, validate: bool = False) -> None:
         self.validate = validate
         self.pending: dict[str, Pending] = {}
 
     def add(self, value: Any, path: str, position: str, seq: int, skip: SkipFn) -> int:
         """Take the releases inside one input value; returns how many releases it held."""
         n = 0
+        encode = msgspec.json.encode
         for sub, release in releases_of(value):
             n += 1
             where = f"{position} {sub}" if sub else position
@@ -90,24 +103,63 @@ class ReleaseStager:
             key = f"{ocid}/{release['id']}"
             # Within one batch the later copy of a release wins, as it would across batches.
             self.pending.pop(key, None)
-            self.pending[key] = Pending(ocid, key, release, seq)
+            self.pending[key] = Pending(ocid, key, parse_datetime(release["date"]),
+                                        encode(release).decode(), seq)
         return n
+
+    def take(self) -> dict[str, Pending]:
+        """The releases collected so far; the collector starts afresh."""
+        pending, self.pending = self.pending, {}
+        return pending
+
+    def extend(self, pending: dict[str, Pending]) -> None:
+        """Add releases another collector took (later ones win, as in ``add``)."""
+        for key, p in pending.items():
+            self.pending.pop(key, None)
+            self.pending[key] = p
+
+
+class ReleaseStager(ReleaseCollector):
+    """Collects releases and stores them batch by batch, inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession, dataset: str, run_id: int | None, *,
+                 validate: bool = False) -> None:
+        super().__init__(validate=validate)
+        self.session = session
+        self.dataset = dataset
+        self.run_id = run_id
 
     async def flush(self) -> tuple[int, int]:
         """Store the collected releases; returns (changed, unchanged)."""
-        pending, self.pending = self.pending, {}
+        pending = self.take()
         if not pending:
             return 0, 0
         conn = await self.session.connection()
         driver: Any = (await conn.get_raw_connection()).driver_connection
-        await self.session.execute(text(_STAGE))
-        await self.session.execute(text("TRUNCATE _stage_releases"))
-        encode = msgspec.json.encode
-        await driver.copy_records_to_table(
-            "_stage_releases",
-            columns=["source_key", "version_key", "valid_from", "content", "seq"],
-            records=[(p.ocid, p.version_key, parse_datetime(p.release["date"]),
-                      encode(p.release).decode(), p.seq) for p in pending.values()])
-        changed = int(await self.session.scalar(
-            text(_MERGE), {"dataset": self.dataset, "run_id": self.run_id}) or 0)
+        # Releases not stored yet (all of a first import) are copied straight into the
+        # history and queued; only the others go through the staging merge, which compares
+        # contents. Imports of one dataset run one at a time, so no one adds these keys
+        # meanwhile (if one did, the batch would fail on the unique key, not write twice).
+        stored = {rec[0] for rec in await driver.fetch(_STORED, self.dataset, list(pending))}
+        fresh = [p for key, p in pending.items() if key not in stored]
+        if fresh:
+            await driver.copy_records_to_table(
+                "record_versions",
+                columns=["dataset", "record_type", "source_key", "version_key", "valid_from",
+                         "content", "import_run_id", "seq"],
+                records=[(self.dataset, "release", p.ocid, p.version_key, p.valid_from,
+                          p.content, self.run_id, p.seq) for p in fresh])
+            await driver.execute(_QUEUE_NEW, self.dataset, [p.ocid for p in fresh],
+                                 [p.version_key for p in fresh])
+        changed = len(fresh)
+        if stored:
+            await self.session.execute(text(_STAGE))
+            await self.session.execute(text("TRUNCATE _stage_releases"))
+            await driver.copy_records_to_table(
+                "_stage_releases",
+                columns=["source_key", "version_key", "valid_from", "content", "seq"],
+                records=[(p.ocid, p.version_key, p.valid_from, p.content, p.seq)
+                         for key, p in pending.items() if key in stored])
+            changed += int(await self.session.scalar(
+                text(_MERGE), {"dataset": self.dataset, "run_id": self.run_id}) or 0)
         return changed, len(pending) - changed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -18,7 +18,7 @@ class _Failure:
         self.exc = exc
 
 
-def prefetched(items: Iterable[T], depth: int) -> Iterator[T]:
+def prefetched(items: Iterable[T], depth: int) -> Generator[T, None, None]:
     """Iterate ``items`` in a background thread, at most ``depth`` ahead."""
     q: queue.Queue[Any] = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()

@@ -97,10 +97,14 @@ class RunRecorder:
         self.summary.read += 1
         self.progress.update(1)
 
-    def skip(self, path: str, position: str, reason: str) -> None:
+    def skip(self, path: str, position: str, reason: str, *, stored: bool = False) -> None:
+        """Count a skipped record and report it with the next checkpoint; ``stored``: the
+        report is already in the database (a worker process wrote it with its batch)."""
         self.summary.skipped += 1
         self.summary.reasons[reason.split(":")[0][:120]] += 1
-        if self._errors_stored < MAX_ERRORS_STORED:
+        if stored:
+            self._errors_stored += 1
+        elif self._errors_stored < MAX_ERRORS_STORED:
             self._errors_stored += 1
             self._pending_errors.append(ImportError_(run_id=self.run.id, path=path,
                                                      position=position, reason=reason[:2000]))

@@ -1,10 +1,10 @@
 """Writing compiled contracting processes at ``COPY`` speed.
 
-The contract rows are copied into a session-local staging table and merged into ``contracts``
-with one ``INSERT ... ON CONFLICT (dataset, ocid)``; the children of the merged contracts
-(parties, awards with their suppliers, signed contracts) are replaced, also by ``COPY``. Award
-ids are taken from their sequence up front so that award suppliers can be copied in the same
-pass. Everything runs inside the caller's transaction.
+New contracts are copied straight into ``contracts``; the others into a session-local
+staging table, merged with one ``INSERT ... ON CONFLICT (dataset, ocid)``; the children of the
+merged contracts (parties, awards with their suppliers, signed contracts) are replaced, also
+by ``COPY``. Award ids are taken from their sequence up front so that award suppliers can be
+copied in the same pass. Everything runs inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -97,18 +97,45 @@ async def write_contracts(session: AsyncSession, dataset: str, run_id: int | Non
     if not rows:
         return {}
     driver = await _driver(session)
-    await session.execute(text(_STAGE))
-    await session.execute(text("TRUNCATE _stage_contracts"))
     encode = msgspec.json.encode
-    await driver.copy_records_to_table("_stage_contracts", columns=list(_COLUMNS), records=[
-        (r.ocid, r.title, r.description, r.status, entity_ids.get(r.buyer_key or ""),
-         r.value_amount, r.value_currency, r.date, encode(r.compiled).decode(), r.release_count)
-        for r in rows])
-    merged = (await session.execute(text(_MERGE), {"dataset": dataset, "run_id": run_id})).all()
-    ids = {m.ocid: m.id for m in merged}
-    # Replace the children of the contracts that existed (a new one has none); award
-    # suppliers go with their awards (ON DELETE CASCADE).
-    replaced = [m.id for m in merged if not m.inserted]
+
+    def values(r: ContractRow) -> tuple[Any, ...]:
+        return (r.ocid, r.title, r.description, r.status, entity_ids.get(r.buyer_key or ""),
+                r.value_amount, r.value_currency, r.date, encode(r.compiled).decode(),
+                r.release_count)
+
+    # Processes not stored yet (all of a first import) are copied straight into the table
+    # with ids from its sequence, as entities/bulk.py does; only the others go through the
+    # staging merge. Writers of one dataset serialise their batches, so no one else adds
+    # these ocids meanwhile (if one did, the batch would fail on the unique key, not
+    # write twice).
+    stored = {rec[0] for rec in await driver.fetch(
+        "SELECT ocid FROM contracts WHERE dataset = $1 AND ocid = ANY($2::text[])",
+        dataset, [r.ocid for r in rows])}
+    fresh = [r for r in rows if r.ocid not in stored]
+    ids: dict[str, int] = {}
+    if fresh:
+        new_ids = [rec[0] for rec in await driver.fetch(
+            "SELECT nextval(pg_get_serial_sequence('contracts', 'id')) "
+            "FROM generate_series(1, $1)", len(fresh))]
+        await driver.copy_records_to_table(
+            "contracts", columns=["id", "dataset", "import_run_id", *_COLUMNS],
+            records=[(i, dataset, run_id, *values(r))
+                     for i, r in zip(new_ids, fresh, strict=True)])
+        ids.update({r.ocid: i for i, r in zip(new_ids, fresh, strict=True)})
+    replaced: list[int] = []
+    if stored:
+        await session.execute(text(_STAGE))
+        await session.execute(text("TRUNCATE _stage_contracts"))
+        await driver.copy_records_to_table(
+            "_stage_contracts", columns=list(_COLUMNS),
+            records=[values(r) for r in rows if r.ocid in stored])
+        merged = (await session.execute(text(_MERGE),
+                                        {"dataset": dataset, "run_id": run_id})).all()
+        ids.update({m.ocid: m.id for m in merged})
+        # Replace the children of the contracts that existed; award suppliers go with
+        # their awards (ON DELETE CASCADE).
+        replaced = [m.id for m in merged if not m.inserted]
     if replaced:
         for table in ("contract_parties", "awards", "contract_agreements"):
             await session.execute(text(f"DELETE FROM {table} WHERE contract_id = ANY(:ids)"),

@@ -23,19 +23,23 @@ if TYPE_CHECKING:  # registry.cli imports this module to register the commands
                    "(slower).")
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue an interrupted run over the same paths.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that compile in parallel when many contracting processes are "
+                   "queued (default: one per core, at most 4; 1: none).")
 @link_option
 @click.pass_obj
 def import_ocds_command(ctx: Context, paths: tuple[str, ...], dataset: str, validate: bool,
-                        resume: bool, link: bool) -> None:
+                        resume: bool, workers: int | None, link: bool) -> None:
     """OCDS release or record packages, JSON Lines of releases or packages, .gz, .zip.
 
     Releases of one ocid are compiled into a contract by the OCDS merge rules.
     """
     from importers.ocds import import_ocds
+    from importers.ocds_parallel import WORKERS
 
     db = ctx.database()
     summary = asyncio.run(import_ocds(db.url, list(paths), dataset=dataset, validate=validate,
-                                    resume=resume))
+                                    resume=resume, workers=workers or WORKERS))
     click.echo(summary.render(), err=True)
     link_after_import(db.url, ctx.settings, summary.run_id, link)
 

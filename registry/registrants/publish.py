@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.entities.write import set_identifiers, set_names
-from registry.models import Client, Dataset, Entity, Lobbyist, Registrant, SearchOutbox
+from registry.models import Client, Dataset, Entity, Lobbyist, Registrant
 from search.normalize import normalize_name
 
 from .codes import CATEGORIES, PERSON_CATEGORIES
@@ -36,7 +36,6 @@ async def publish(session: AsyncSession, registrant: Registrant, entry: Entry,
     assert registrant.registration_number
     number = registrant.registration_number
     await ensure_dataset(session)
-    touched: list[Entity] = []
 
     entity = await _entity(session, number)
     if entity is None:
@@ -56,7 +55,6 @@ async def publish(session: AsyncSession, registrant: Registrant, entry: Entry,
     entity.is_closed = registrant.status == "deregistered"
     set_names(entity, entity.name)
     set_identifiers(entity, [{"scheme": i.scheme, "id": i.id} for i in entry.identifiers])
-    touched.append(entity)
     await session.flush()
     registrant.entity_id = entity.id
 
@@ -76,10 +74,7 @@ async def publish(session: AsyncSession, registrant: Registrant, entry: Entry,
     for client, ent in zip(entry.clients, clients, strict=True):
         session.add(Client(registrant_id=registrant.id, entity_id=ent.id, name=client.name or "",
                            income_band=client.income_band))
-    touched.extend(lobbyists)
-    touched.extend(clients)
     await session.flush()
-    session.add_all([SearchOutbox(entity_id=e.id) for e in touched])
 
 
 async def close_entities(session: AsyncSession, registrant: Registrant) -> None:
@@ -89,7 +84,6 @@ async def close_entities(session: AsyncSession, registrant: Registrant) -> None:
     entity = await session.get(Entity, registrant.entity_id)
     if entity is not None:
         entity.is_closed = registrant.status == "deregistered"
-        session.add(SearchOutbox(entity_id=entity.id))
 
 
 async def _entity(session: AsyncSession, source_key: str) -> Entity | None:
@@ -135,6 +129,4 @@ async def _people(session: AsyncSession, key_prefix: str,
     for e in existing:
         if e.id not in used and not e.is_closed:
             e.is_closed = True  # no longer declared; kept for links and history
-            out_of_date = SearchOutbox(entity_id=e.id)
-            session.add(out_of_date)
     return out
