@@ -27,7 +27,7 @@ from .procurement import (
     ContractPending,
 )
 from .records import Dataset, ImportError_, ImportRun, RecordVersion
-from .search import SearchOutbox
+from .search import EntityNameKey, SearchOutbox
 
 __all__ = [
     "ApiKey", "AuditLog", "Award", "AwardSupplier", "Base", "Client", "Contract",
@@ -35,5 +35,5 @@ __all__ = [
     "EntityIdentifier", "EntityName",
     "ImportError_", "ImportRun", "Interest", "Link", "Lobbyist", "LoginAttempt", "Meeting",
     "MeetingClient", "MeetingOfficial", "RecordVersion", "Registrant", "RegistrantMember",
-    "RegistrantVersion", "Relationship", "Return", "SearchOutbox", "User",
+    "RegistrantVersion", "Relationship", "Return", "EntityNameKey", "SearchOutbox", "User",
 ]
