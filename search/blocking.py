@@ -107,9 +107,10 @@ def key_hits_sql(q: str, *, cap: int = KEY_CAP, short: int = SHORT_LIST) -> str:
 
 async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuery], *,
                           min_similarity: float = 0.3, null_country_matches: bool = False,
-                          cap: int = KEY_CAP) -> list[list[Candidate]]:
+                          cap: int = KEY_CAP, use_keys: bool = True) -> list[list[Candidate]]:
     """Top ``limit`` candidates of each query, best first (score: trigram similarity of the
-    normalised names). Two round trips at most, whatever the number of queries."""
+    normalised names). Two round trips at most, whatever the number of queries.
+    ``use_keys=False`` is the trigram index alone (the benchmarks' baseline)."""
     out: list[list[Candidate]] = [[] for _ in queries]
     names = [normalize_name(q.name) for q in queries]
     todo = [i for i, n in enumerate(names) if n]
@@ -118,7 +119,8 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
     country = _COUNTRY[null_country_matches]
     blocked = _BLOCKED.format(queries=_QUERIES, country=country,
                               key_hits=key_hits_sql("q.name", cap=cap, short=SHORT_LIST))
-    await _run(session, blocked, queries, names, todo, out, min_similarity)
+    if use_keys:
+        await _run(session, blocked, queries, names, todo, out, min_similarity)
     empty = [i for i in todo if not out[i]]
     if empty:
         await session.execute(
@@ -135,8 +137,7 @@ async def _run(session: AsyncSession, sql: str, queries: Sequence[CandidateQuery
     rows = await session.execute(text(sql), {
         "names": [names[i] for i in which],
         "kinds": [queries[i].kind for i in which],
-        "countries": [queries[i].country.upper() if queries[i].country else None
-                      for i in which],
+        "countries": [_upper(queries[i].country) for i in which],
         "datasets": [queries[i].exclude_dataset for i in which],
         "limits": [queries[i].limit for i in which],
         "min_sim": min_similarity,
@@ -145,18 +146,24 @@ async def _run(session: AsyncSession, sql: str, queries: Sequence[CandidateQuery
         out[which[i - 1]].append(Candidate(entity_id=int(entity_id), score=float(score)))
 
 
+def _upper(country: str | None) -> str | None:
+    return country.upper() if country else None
+
+
 class BlockingCandidates:
     """The PostgreSQL candidate source for linking, in the caller's session."""
 
     name = "postgres"
 
-    def __init__(self, session: AsyncSession, *, min_similarity: float = 0.3) -> None:
+    def __init__(self, session: AsyncSession, *, min_similarity: float = 0.3,
+                 use_keys: bool = True) -> None:
         self.session = session
         self.min_similarity = min_similarity
+        self.use_keys = use_keys
 
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
         return (await self.candidates_many([query]))[0]
 
     async def candidates_many(self, queries: Sequence[CandidateQuery]) -> list[list[Candidate]]:
         return await candidates_many(self.session, queries, min_similarity=self.min_similarity,
-                                     null_country_matches=True)
+                                     null_country_matches=True, use_keys=self.use_keys)
