@@ -100,6 +100,16 @@ CROSS JOIN LATERAL (
 """
 
 
+_KEYLESS = """
+SELECT q.i FROM unnest(CAST(:names AS text[])) WITH ORDINALITY AS q(name, i)
+WHERE NOT EXISTS (
+    SELECT 1 FROM unnest(search_name_keys(q.name)) AS kk(key)
+    WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key
+                                 LIMIT {cap} + 1) c) BETWEEN 1 AND {cap}
+)
+"""
+
+
 def key_hits_sql(q: str, *, cap: int = KEY_CAP, short: int = SHORT_LIST) -> str:
     """The key stage as SQL over the text expression ``q`` (already normalised)."""
     return KEY_HITS.format(q=q, cap=int(cap), short=int(short))
@@ -122,6 +132,12 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
     if use_keys:
         await _run(session, blocked, queries, names, todo, out, min_similarity)
     empty = [i for i in todo if not out[i]]
+    if empty and use_keys:
+        # Keys that found entities which the filters then removed say "no candidate"; only
+        # queries whose keys found nothing at all are worth the trigram index.
+        rows = await session.execute(text(_KEYLESS.format(cap=int(cap))),
+                                     {"names": [names[i] for i in empty]})
+        empty = [empty[int(r[0]) - 1] for r in rows]
     if empty:
         await session.execute(
             text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),

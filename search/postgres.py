@@ -38,7 +38,7 @@ SIMILARITY = 0.3
 # Entities the key stage of a search keeps (totals and facets count within them), and the
 # name hits below which the trigram fallback runs too.
 SEARCH_SHORT_LIST = 500
-ENOUGH = 20
+ENOUGH = 1
 IDENTIFIER_SCORE = 2.0
 FACETS = ("kind", "country", "dataset")
 

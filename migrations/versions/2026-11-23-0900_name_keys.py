@@ -5,8 +5,9 @@ Revises: 0001
 Create Date: 2026-11-23 09:00:00.000000
 
 ``entity_name_keys`` holds, for every row of ``entity_names``, its blocking keys: each token
-of the normalised name (``t:acme``) and its metaphone (``p:AKM``, pg's fuzzystrmatch, so the
-query side can derive the very same keys in SQL). Candidates are the entities sharing the most
+of the normalised name (``t:acme``), its metaphone (``p:AKM``, pg's fuzzystrmatch, so the
+query side can derive the very same keys in SQL), and each pair of neighbouring tokens by
+their metaphones, unordered (``q:AKM KNSTRKXN``): two frequent words are rarely together. Candidates are the entities sharing the most
 IDF-weighted keys with a query (search/blocking.py); very frequent keys (legal forms, "trade",
 "group") are skipped at query time by their document frequency, capped by the btree scan.
 
@@ -30,14 +31,21 @@ depends_on: str | Sequence[str] | None = None
 NAME_KEYS = r"""
 CREATE OR REPLACE FUNCTION search_name_keys(normalized text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH tokens AS (
+        SELECT u.tok, row_number() OVER (ORDER BY u.i) AS i,
+               CASE WHEN u.tok ~ '^[a-z]{3,}$' THEN nullif(metaphone(u.tok, 8), '') END AS ph
+        FROM unnest(string_to_array(normalized, ' ')) WITH ORDINALITY AS u(tok, i)
+        WHERE length(u.tok) BETWEEN 2 AND 199
+    )
     SELECT coalesce(array_agg(DISTINCT k), '{}') FROM (
-        SELECT CASE WHEN s.kind = 0 THEN 't:' || s.tok
-                    ELSE 'p:' || metaphone(s.tok, 8) END AS k
-        FROM unnest(string_to_array(normalized, ' ')) AS t(tok)
-        CROSS JOIN LATERAL (VALUES (0, t.tok), (1, t.tok)) AS s(kind, tok)
-        WHERE length(s.tok) >= 2 AND length(s.tok) < 200
-          AND (s.kind = 0 OR (length(s.tok) >= 3 AND s.tok ~ '^[a-z]+$'))
-    ) keys WHERE k <> 'p:'
+        SELECT 't:' || tok FROM tokens
+        UNION ALL
+        SELECT 'p:' || ph FROM tokens WHERE ph IS NOT NULL
+        UNION ALL  -- neighbours, phonetic and unordered: frequent words together are rare
+        SELECT 'q:' || least(coalesce(a.ph, a.tok), coalesce(b.ph, b.tok)) || ' '
+                    || greatest(coalesce(a.ph, a.tok), coalesce(b.ph, b.tok))
+        FROM tokens a JOIN tokens b ON b.i = a.i + 1
+    ) keys(k)
 $$
 """
 
