@@ -1,8 +1,10 @@
 """The default backend: PostgreSQL itself, no extra service.
 
-Names are matched on ``entity_names.normalized`` (written through ``normalize_name``) with
-pg_trgm's word similarity over the GIN trigram index, so typos, accents and scripts are
-handled by the normalised form and the trigrams. Identifiers are matched on the expression
+Names are matched in two stages: the blocking keys of the query (search/blocking.py: tokens,
+metaphones, neighbour pairs, IDF-weighted) give a short list of entities, and pg_trgm's word
+similarity is computed over their names only; the GIN trigram index is the fallback when the
+keys find nothing (a typo in the only distinctive word). Totals and facets count within the
+short list (``SEARCH_SHORT_LIST``). Identifiers are matched on the expression
 index ``search_identifier_key(scheme, value)``. Ranking adds a full-text component
 (``ts_rank`` over the normalised name: whole-word matches rank above partial ones). The
 tables are the index: ``index_entities`` has nothing to write.
