@@ -31,8 +31,10 @@ from registry.entities.bulk import EntityRow, upsert_entities
 from registry.models import Dataset
 from search import linking
 from search.backend import Candidate, CandidateQuery
+from search.blocking import BlockingCandidates
 from search.linking import link_entities
-from search.matching.trigram import TrigramCandidates
+
+from .names import NameGenerator
 
 WORDS = (  # noqa: SIM905
     "acme north south east west blue green red river lake hill valley bridge harbour stone "
@@ -51,22 +53,29 @@ TRADES = (  # noqa: SIM905
 FORMS = {"GB": ["Limited", "Ltd"], "DE": ["GmbH"], "ES": ["S.L.", "S.A."], "FR": ["SARL", "SAS"],
          "UA": ["TOV", "LLC"], "PL": ["sp. z o.o."], "IT": ["S.r.l.", "S.p.A."]}
 SCHEMES = {"GB": "GB-COH", "DE": "DE-CR", "ES": "ES-NIF", "FR": "FR-RCS", "UA": "UA-EDR",
-           "PL": "PL-KRS", "IT": "IT-CF"}
+           "PL": "PL-KRS", "IT": "IT-CF", "GR": "GR-GEMI", "US": "US-EIN"}
+# --names realistic: bench/names.py (Zipf words, scripts); None: the WORDS x TRADES names.
+GENERATOR: NameGenerator | None = None
 
 
 def company(rng: random.Random, n: int, seen: set[str] | None = None
             ) -> tuple[str, str, str, str]:
     cc = rng.choice(list(FORMS))
     while True:  # real registers rarely hold two companies of one name
-        words = rng.sample(WORDS, rng.choice([2, 3, 3, 4]))
-        name = " ".join(w.title() for w in words) + " " + rng.choice(TRADES).title()
+        if GENERATOR is not None:
+            cc, name, form = GENERATOR.company_parts()
+        else:
+            words = rng.sample(WORDS, rng.choice([2, 3, 3, 4]))
+            name = " ".join(w.title() for w in words) + " " + rng.choice(TRADES).title()
+            form = rng.choice(FORMS[cc])
         if seen is None or name not in seen:
             break
     if seen is not None:
         seen.add(name)
     ident = {"GB": f"{n:08d}", "DE": f"HRB {n} B", "ES": f"B{n:08d}", "FR": f"{n:09d}",
-             "UA": f"{n:08d}", "PL": f"{n:010d}", "IT": f"{n:011d}"}[cc]
-    return cc, name, rng.choice(FORMS[cc]), ident
+             "UA": f"{n:08d}", "PL": f"{n:010d}", "IT": f"{n:011d}", "GR": f"{n:012d}",
+             "US": f"{n:09d}"}[cc]
+    return cc, name, form, ident
 
 
 def spelt(rng: random.Random, name: str, form: str) -> str:
@@ -143,8 +152,15 @@ async def make_suppliers(sm: async_sessionmaker[AsyncSession], companies: list[
     return ids, truths
 
 
+def source(session: AsyncSession, kind: str) -> linking.CandidateSource:
+    if kind == "trigram":  # the phase-1 source: the trigram index alone
+        return BlockingCandidates(session, min_similarity=linking.LINK_SIMILARITY,
+                                  use_keys=False)
+    return linking.default_candidate_source(session)
+
+
 async def link_all(sm: async_sessionmaker[AsyncSession], ids: list[int],
-                   batch: int) -> tuple[float, float]:
+                   batch: int, kind: str = "default") -> tuple[float, float]:
     """Returns (seconds, seconds spent in candidate search)."""
     searched = 0.0
     original = linking._search
@@ -162,7 +178,8 @@ async def link_all(sm: async_sessionmaker[AsyncSession], ids: list[int],
     try:
         for start in range(0, len(ids), batch):
             async with sm() as session, session.begin():
-                await link_entities(session, TrigramCandidates(session), ids[start:start + batch])
+                await link_entities(session, source(session, kind),
+                                    ids[start:start + batch])
     finally:
         linking._search = original  # type: ignore[assignment]
     return time.perf_counter() - started, searched
@@ -188,7 +205,10 @@ async def accuracy(sm: async_sessionmaker[AsyncSession],
 
 
 async def main_async(args: argparse.Namespace) -> None:
+    global GENERATOR
     rng = random.Random(7)
+    if args.names == "realistic":
+        GENERATOR = NameGenerator(seed=7)
     tmp: Path | None = None
     server = None
     if args.database_url:
@@ -210,9 +230,17 @@ async def main_async(args: argparse.Namespace) -> None:
         base_s, _ = await link_all(sm, sample, 1)
         async with sm() as session, session.begin():
             await session.execute(text("DELETE FROM links"))
+        if args.trigram_baseline:
+            tri_s, tri_search = await link_all(sm, sample, args.batch, "trigram")
+            tp, tr, _ = await accuracy(sm, {i: truth[i] for i in sample})
+            print(f"baseline, trigram index alone (phase 1): {len(sample) / tri_s:,.1f} "
+                  f"suppliers/s ({len(sample)} suppliers; search {tri_search / tri_s:.0%}); "
+                  f"auto precision {tp:.3f}, recall {tr:.3f}")
+            async with sm() as session, session.begin():
+                await session.execute(text("DELETE FROM links"))
         seconds, searched = await link_all(sm, ids, args.batch)
         precision, recall, queue = await accuracy(sm, truth)
-        print(f"register: {args.n:,} companies; suppliers: {len(ids):,} "
+        print(f"names: {args.names}; register: {args.n:,} companies; suppliers: {len(ids):,} "
               f"(batches of {args.batch})")
         print(f"linked {len(ids) / seconds:,.0f} suppliers/s ({seconds:.1f} s; candidate "
               f"search {searched / seconds:.0%} of it)")
@@ -233,6 +261,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="companies in the register")
     parser.add_argument("--suppliers", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--names", choices=["realistic", "words"], default="realistic",
+                        help="realistic: Zipf-distributed words, legal forms, scripts "
+                        "(bench/names.py); words: the first generator (120 words)")
+    parser.add_argument("--trigram-baseline", action="store_true",
+                        help="also link a sample with the phase-1 trigram-only source")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a temporary embedded one")
     asyncio.run(main_async(parser.parse_args()))

@@ -35,6 +35,8 @@ from search.normalize import normalize_name
 from search.opensearch import OpenSearchBackend
 from search.postgres import PostgresBackend
 
+from .names import NameGenerator
+
 LATIN = ["ka", "ro", "mi", "sta", "ber", "lin", "to", "van", "del", "mar", "co", "tec", "ne",
          "sol", "gra", "pol", "tri", "ux", "en", "al", "dor", "fen", "gal", "hor", "is", "jun"]
 CYRILLIC = ["ко", "ва", "лен", "дні", "про", "бу", "ді", "вель", "ки", "їв", "ша", "сте",
@@ -48,7 +50,10 @@ def _word(rng: random.Random, syllables: list[str]) -> str:
     return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize()
 
 
-def make_rows(n: int, seed: int = 7, prefix: str = "e") -> list[EntityRow]:
+def make_rows(n: int, seed: int = 7, prefix: str = "e",
+              names: str = "realistic") -> list[EntityRow]:
+    if names == "realistic":
+        return realistic_rows(n, seed, prefix)
     rng = random.Random(seed)
     rows: list[EntityRow] = []
     for i in range(n):
@@ -64,6 +69,21 @@ def make_rows(n: int, seed: int = 7, prefix: str = "e") -> list[EntityRow]:
             source_key=f"{prefix}{i}", kind=kind, name=name.strip(), statement_id="v1",
             country=rng.choice(["GB", "UA", "DE", "ES", "FR"]),
             identifiers=[("GB-COH", f"{i:08d}")] if kind == "company" else []))
+    return rows
+
+
+def realistic_rows(n: int, seed: int = 7, prefix: str = "e") -> list[EntityRow]:
+    """bench/names.py: a few thousand Zipf-distributed words, legal forms, 9 countries,
+    Latin, Cyrillic and Greek script."""
+    gen = NameGenerator(seed=seed)
+    rows: list[EntityRow] = []
+    for i in range(n):
+        company = gen.rng.random() < 0.7
+        name, country = gen.company() if company else gen.person()
+        rows.append(EntityRow(
+            source_key=f"{prefix}{i}", kind="company" if company else "person", name=name,
+            statement_id="v1", country=country,
+            identifiers=[("GB-COH", f"{i:08d}")] if company else []))
     return rows
 
 
@@ -105,32 +125,52 @@ async def load(sm: async_sessionmaker[AsyncSession], dataset: str, rows: list[En
     return time.perf_counter() - started
 
 
-async def _set_triggers(sm: async_sessionmaker[AsyncSession], enabled: bool) -> None:
+KEY_TRIGGERS = ("entity_name_keys_insert", "entity_name_keys_delete", "entity_name_keys_update")
+
+
+async def _set_triggers(sm: async_sessionmaker[AsyncSession], enabled: bool,
+                        keys: bool | None = None) -> None:
+    """All user triggers on or off; then the blocking-key triggers (migration 0010) alone
+    set to ``keys`` when given."""
     async with sm() as session, session.begin():
         for table in ("entities", "entity_names", "entity_identifiers"):
             await session.execute(
                 text(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER USER"))
+        if keys is not None:
+            for trigger in KEY_TRIGGERS:
+                await session.execute(text(
+                    f"ALTER TABLE entity_names {'ENABLE' if keys else 'DISABLE'} "
+                    f"TRIGGER {trigger}"))
 
 
-async def trigger_cost(sm: async_sessionmaker[AsyncSession], n: int) -> None:
+async def trigger_cost(sm: async_sessionmaker[AsyncSession], n: int, names: str) -> None:
     """The same upsert (inserts, then a new version of every row: updates plus replaced
-    names and identifiers) with the outbox triggers off and on, alternating, best of two."""
-    await load(sm, "bench-warmup", make_rows(min(n, 5000), seed=2, prefix="w"))
-    times: dict[bool, list[float]] = {False: [], True: []}
+    names and identifiers) with no triggers, the outbox triggers only, and all triggers
+    (outbox + blocking keys), alternating, best of two."""
+    await load(sm, "bench-warmup", make_rows(min(n, 5000), seed=2, prefix="w", names=names))
+    configs = {"none": (False, None), "outbox": (True, False), "outbox+keys": (True, True)}
+    times: dict[str, list[float]] = {c: [] for c in configs}
     for round_ in range(2):
-        for enabled in (False, True):
-            await _set_triggers(sm, enabled)
-            dataset = f"bench-triggers-{enabled}-{round_}"
-            rows = make_rows(n, seed=1, prefix="t")
+        for config, (enabled, keys) in configs.items():
+            await _set_triggers(sm, enabled, keys)
+            dataset = f"bench-triggers-{config}-{round_}"
+            rows = make_rows(n, seed=1, prefix="t", names=names)
             took = await load(sm, dataset, rows)
             for r in rows:
                 r.statement_id = "v2"
             took += await load(sm, dataset, rows)
-            times[enabled].append(took)
-    await _set_triggers(sm, True)
-    off, on = min(times[False]), min(times[True])
-    print(f"outbox triggers, {n:,}-row insert + {n:,}-row update: off {off:.1f} s, "
-          f"on {on:.1f} s ({(on - off) / off * 100:+.0f}%)")
+            times[config].append(took)
+            async with sm() as session, session.begin():
+                await session.execute(text("DELETE FROM entities WHERE dataset = :d"),
+                                      {"d": dataset})
+    await _set_triggers(sm, True, True)
+    best = {c: min(t) for c, t in times.items()}
+    off = best["none"]
+    keys_cost = (best["outbox+keys"] - best["outbox"]) / best["outbox"] * 100
+    print(f"triggers, {n:,}-row insert + {n:,}-row update: none {off:.1f} s, "
+          + ", ".join(f"{c} {t:.1f} s ({(t - off) / off * 100:+.0f}%)"
+                      for c, t in best.items() if c != "none")
+          + f"; the keys alone: {keys_cost:+.0f}% over outbox")
     async with sm() as session, session.begin():
         await session.execute(text("DELETE FROM entities WHERE dataset LIKE 'bench-%'"))
         await session.execute(text("DELETE FROM search_outbox"))
@@ -150,9 +190,10 @@ async def run(args: argparse.Namespace, url: str) -> None:
     engine = make_engine(url, pool_size=5)
     sm = make_sessionmaker(engine)
     if args.trigger_rows:
-        await trigger_cost(sm, args.trigger_rows)
-    rows = make_rows(args.n)
+        await trigger_cost(sm, args.trigger_rows, args.names)
+    rows = make_rows(args.n, names=args.names)
     seconds = await load(sm, "bench", rows)
+    print(f"names: {args.names}")
     print(f"postgres: wrote {args.n:,} entities with names and identifiers in {seconds:.1f} s "
           f"({args.n / seconds:,.0f} entities/s; this is all its indexing)")
     async with sm() as session, session.begin():
@@ -206,6 +247,9 @@ def main() -> None:
                         help="rows for the trigger cost measurement (0 to skip)")
     parser.add_argument("--opensearch", default="osmem",
                         help="an OpenSearch URL, 'osmem' (start osmem-server), or '' to skip")
+    parser.add_argument("--names", choices=["realistic", "syllables"], default="realistic",
+                        help="realistic: Zipf-distributed words, legal forms, scripts "
+                        "(bench/names.py); syllables: the first generator (26 syllables)")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     import os

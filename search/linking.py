@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from normality import ascii_text
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from search.backend import Candidate, CandidateQuery
 from search.identifiers import canonical_scheme
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from registry.settings import Settings
 
 DEFAULT_K = 10
+# Trigram similarity a candidate's best name needs to be scored at all.
+LINK_SIMILARITY = 0.45
 MAX_QUERY_NAMES = 3
 
 
@@ -50,13 +52,18 @@ def default_candidate_source(session: AsyncSession,
     """THE candidate source every linking path uses (``registry link``, linking after an
     import or an approval, ``/match``): switch it here, once.
 
-    TEMPORARY: PostgreSQL trigram similarity (search/matching/trigram.py). When the search
-    branch lands, return the configured ``SearchBackend`` (PostgreSQL, or OpenSearch when
-    ``settings.opensearch_url`` is set): it has the same ``candidates`` method.
+    The search backend's ``candidates``: PostgreSQL blocking keys with a trigram re-rank
+    (search/blocking.py), run in this session so that linking sees its own transaction; or
+    OpenSearch when ``settings.opensearch_url`` is set.
     """
-    from search.matching.trigram import TrigramCandidates
+    if settings is not None and getattr(settings, "opensearch_url", None):
+        from search.factory import make_backend
 
-    return TrigramCandidates(session)
+        return make_backend(settings, async_sessionmaker(bind=session.bind,
+                                                         expire_on_commit=False))
+    from search.blocking import BlockingCandidates
+
+    return BlockingCandidates(session, min_similarity=LINK_SIMILARITY)
 
 
 @dataclass(slots=True)

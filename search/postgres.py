@@ -1,8 +1,10 @@
 """The default backend: PostgreSQL itself, no extra service.
 
-Names are matched on ``entity_names.normalized`` (written through ``normalize_name``) with
-pg_trgm's word similarity over the GIN trigram index, so typos, accents and scripts are
-handled by the normalised form and the trigrams. Identifiers are matched on the expression
+Names are matched in two stages: the blocking keys of the query (search/blocking.py: tokens,
+metaphones, neighbour pairs, IDF-weighted) give a short list of entities, and pg_trgm's word
+similarity is computed over their names only; the GIN trigram index is the fallback when the
+keys find nothing (a typo in the only distinctive word). Totals and facets count within the
+short list (``SEARCH_SHORT_LIST``). Identifiers are matched on the expression
 index ``search_identifier_key(scheme, value)``. Ranking adds a full-text component
 (``ts_rank`` over the normalised name: whole-word matches rank above partial ones). The
 tables are the index: ``index_entities`` has nothing to write.
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from . import blocking
 from .backend import (
     Candidate,
     CandidateQuery,
@@ -34,18 +37,34 @@ from .normalize import normalize_name
 WORD_SIMILARITY = 0.5
 # Similarity of whole names for linking candidates (pg_trgm's default).
 SIMILARITY = 0.3
+# Entities the key stage of a search keeps (totals and facets count within them), and the
+# name hits below which the trigram fallback runs too.
+SEARCH_SHORT_LIST = 500
+ENOUGH = 1
 IDENTIFIER_SCORE = 2.0
 FACETS = ("kind", "country", "dataset")
 
 _SEARCH = """
-WITH name_hits AS (
-    SELECT n.entity_id,
-           max(0.6 * word_similarity(:q, n.normalized) + 0.25 * similarity(:q, n.normalized)
-               + 0.15 * ts_rank(to_tsvector('simple', n.normalized),
+WITH keyed AS MATERIALIZED (
+    {key_hits}
+),
+key_names AS (
+    SELECT n.entity_id, n.normalized FROM keyed k JOIN entity_names n ON n.entity_id = k.entity_id
+    WHERE word_similarity(:q, n.normalized) >= {word_similarity}
+),
+trigram_names AS (
+    -- The fallback (a typo in the only distinctive word): the trigram index, run only
+    -- when the keys found too little.
+    SELECT n.entity_id, n.normalized FROM entity_names n
+    WHERE n.normalized %> :q AND (SELECT count(*) FROM key_names) < :enough
+),
+name_hits AS (
+    SELECT c.entity_id,
+           max(0.6 * word_similarity(:q, c.normalized) + 0.25 * similarity(:q, c.normalized)
+               + 0.15 * ts_rank(to_tsvector('simple', c.normalized),
                                 plainto_tsquery('simple', :q))) AS score
-    FROM entity_names n
-    WHERE n.normalized %> :q
-    GROUP BY n.entity_id
+    FROM (SELECT * FROM key_names UNION SELECT * FROM trigram_names) c
+    GROUP BY c.entity_id
 ),
 id_hits AS (
     SELECT i.entity_id, {identifier_score}::float8 AS score
@@ -82,14 +101,6 @@ UNION ALL
 SELECT 'total', count(*), NULL, NULL, NULL, NULL FROM hits
 """
 
-_CANDIDATES = """
-SELECT n.entity_id, max(similarity(:q, n.normalized)) AS score
-FROM entity_names n JOIN entities e ON e.id = n.entity_id
-WHERE n.normalized % :q {filters}
-GROUP BY n.entity_id
-ORDER BY score DESC, n.entity_id
-LIMIT :k
-"""
 
 
 def _filters(kind: str | None, country: str | None, dataset: str | None,
@@ -119,14 +130,18 @@ class PostgresBackend:
         if not q and not keys:
             return SearchResult(hits=[], facets={f: {} for f in FACETS}, total=0,
                                 served_by=self.name)
-        params: dict[str, Any] = {"q": q, "keys": keys, "n": query.limit + 1}
+        params: dict[str, Any] = {"q": q, "keys": keys, "n": query.limit + 1,
+                                  "enough": max(ENOUGH, query.limit + 1)}
         filters = _filters(query.kind, query.country, query.dataset, params)
         after = "true"
         offset = 0
         if query.cursor:
             params["after_score"], params["after_id"], offset = decode_cursor(query.cursor)
             after = ("(score < :after_score OR (score = :after_score AND id > :after_id))")
-        sql = _SEARCH.format(identifier_score=IDENTIFIER_SCORE,
+        sql = _SEARCH.format(key_hits=blocking.key_hits_sql("CAST(:q AS text)",
+                                                            short=SEARCH_SHORT_LIST),
+                             word_similarity=WORD_SIMILARITY,
+                             identifier_score=IDENTIFIER_SCORE,
                              filters=" AND ".join(filters) or "true", after=after)
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
@@ -158,21 +173,12 @@ class PostgresBackend:
                             served_by=self.name)
 
     async def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        q = normalize_name(query.name)
-        if not q:
-            return []
-        params: dict[str, Any] = {"q": q, "k": query.limit}
-        clauses = _filters(query.kind, query.country, None, params)
-        if query.exclude_dataset:
-            clauses.append("e.dataset <> :exclude")
-            params["exclude"] = query.exclude_dataset
-        sql = _CANDIDATES.format(filters="".join(f" AND {c}" for c in clauses))
+        return (await self.candidates_many([query]))[0]
+
+    async def candidates_many(self, queries: Sequence[CandidateQuery]) -> list[list[Candidate]]:
+        """Blocking keys, then a trigram re-rank of the short list (search/blocking.py)."""
         async with self.sessionmaker() as session, session.begin():
-            await session.execute(
-                text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
-                {"t": str(SIMILARITY)})
-            rows = (await session.execute(text(sql), params)).all()
-        return [Candidate(entity_id=r.entity_id, score=float(r.score)) for r in rows]
+            return await blocking.candidates_many(session, queries, min_similarity=SIMILARITY)
 
     async def index_entities(self, entity_ids: Sequence[int]) -> None:
         """Nothing to write: the tables are the index."""

@@ -15,8 +15,8 @@ from registry.links import service
 from registry.links.export import export_links
 from registry.models import AuditLog, Entity, Link
 from registry.settings import Settings
+from search.blocking import BlockingCandidates
 from search.linking import link_entities, probe_ids
-from search.matching.trigram import TrigramCandidates
 from tests.lobbying_support import account
 
 Client = AsyncTestClient[Litestar]
@@ -27,7 +27,7 @@ async def ids_by_key(session: AsyncSession) -> dict[str, int]:
 
 
 async def run_linker(session: AsyncSession) -> None:
-    await link_entities(session, TrigramCandidates(session), await probe_ids(session))
+    await link_entities(session, BlockingCandidates(session), await probe_ids(session))
     await session.commit()
 
 
