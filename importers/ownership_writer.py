@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods_map import Mapped
-from importers.record_versions import lock_dataset, store_versions
+from importers.record_versions import commit_lazily, lock_dataset, store_versions
 from importers.runs import RunRecorder, Summary
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.ownership.bulk import RelationshipRow, resolve_parties, write_relationships
@@ -56,6 +56,7 @@ async def write_mapped(session: AsyncSession, state: ImportState, recorder: RunR
     """Store the versions; write entities and relationships for the new ones only; count
     imported (new record), updated (new version of a known record) and unchanged."""
     summary = recorder.summary
+    await commit_lazily(session)
     await lock_dataset(session, state.dataset)
     new = await store_versions(session, state.dataset, state.run_id,
                                [m.version for m in mapped])

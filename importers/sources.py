@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,8 +19,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
+import msgspec
 
 GZIP_MAGIC = b"\x1f\x8b"
+# msgspec parses a JSON Lines record about three times faster than json.loads (the reader
+# thread of a bulk import spends most of its time here). Unlike json.loads it refuses what
+# JSON does not allow (NaN, Infinity, lone surrogates), which could not be stored anyway.
+_decode = msgspec.json.decode
+_DecodeError = msgspec.DecodeError
 ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -117,9 +122,9 @@ def _iter_object_or_lines(name: str, buf: Any,
                           object_arrays: tuple[str, ...]) -> Iterator[Item]:
     first_line = buf.peek(1 << 16).split(b"\n", 1)[0]
     try:
-        json.loads(first_line)
+        _decode(first_line)
         is_lines = True
-    except ValueError:
+    except _DecodeError:
         is_lines = False
     if is_lines:
         yield from _iter_lines(name, buf, object_arrays)
@@ -127,8 +132,8 @@ def _iter_object_or_lines(name: str, buf: Any,
         yield from _iter_object_arrays(name, buf, object_arrays)
     else:
         try:
-            yield Item(name, 0, "document", value=json.load(buf))
-        except ValueError as exc:
+            yield Item(name, 0, "document", value=_decode(buf.read()))
+        except _DecodeError as exc:
             yield Item(name, 0, "document", error=f"invalid JSON: {exc}")
 
 
@@ -138,8 +143,8 @@ def _iter_lines(name: str, buf: IO[bytes], object_arrays: tuple[str, ...]) -> It
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except ValueError as exc:
+            value = _decode(line)
+        except _DecodeError as exc:
             yield Item(name, index, f"line {lineno}", error=f"invalid JSON: {exc}")
             index += 1
             continue
@@ -205,6 +210,6 @@ def _whole_document(name: str, buf: Any, object_arrays: tuple[str, ...]) -> Item
             f"no {' or '.join(repr(k) for k in object_arrays)} array, and too large to read "
             "as one record"))
     try:
-        return Item(name, 0, "document", value=json.loads(data))
-    except ValueError as exc:
+        return Item(name, 0, "document", value=_decode(data))
+    except _DecodeError as exc:
         return Item(name, 0, "document", error=f"invalid JSON: {exc}")

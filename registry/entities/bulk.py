@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.ids import take_ids
 from search.identifiers import normalize_identifier
 from search.normalize import normalize_name
 
@@ -113,9 +114,7 @@ async def upsert_entities(session: AsyncSession, dataset: str, run_id: int | Non
     inserted: set[str] = set()
     updated: set[str] = set()
     if fresh:
-        new_ids = [r["id"] for r in await driver.fetch(
-            "SELECT nextval(pg_get_serial_sequence('entities', 'id')) AS id "
-            "FROM generate_series(1, $1)", len(fresh))]
+        new_ids = await take_ids(driver, "entities", len(fresh))
         await driver.copy_records_to_table(
             "entities", records=[(i, dataset, run_id, *_values(r))
                                  for i, r in zip(new_ids, fresh, strict=True)],

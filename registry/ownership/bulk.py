@@ -23,6 +23,8 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.ids import take_ids
+
 
 @dataclass(slots=True)
 class InterestRow:
@@ -119,9 +121,8 @@ async def write_relationships(session: AsyncSession, dataset: str, run_id: int |
             text("SELECT source_key, id FROM entities WHERE dataset = :d AND source_key = ANY(:k)"),
             {"d": dataset, "k": list(wanted)})
         ids.update({r.source_key: r.id for r in found})
-    new_ids = (await session.execute(
-        text("SELECT nextval(pg_get_serial_sequence('relationships', 'id')) "
-             "FROM generate_series(1, :n)"), {"n": len(rows)})).scalars().all()
+    driver = await _driver(session)
+    new_ids = await take_ids(driver, "relationships", len(rows))
     records: list[tuple[Any, ...]] = []
     interests: list[tuple[Any, ...]] = []
     dangling = 0
@@ -144,7 +145,6 @@ async def write_relationships(session: AsyncSession, dataset: str, run_id: int |
              i.share_max, i.share_exclusive_min, i.share_exclusive_max, i.start_date,
              i.end_date, i.details)
             for i in r.interests)
-    driver = await _driver(session)
     await driver.copy_records_to_table("relationships", records=records, columns=_REL_COLUMNS)
     if interests:
         await driver.copy_records_to_table("interests", records=interests,
