@@ -27,7 +27,13 @@ from importers.bods_map import (
     upgrade_statement,
 )
 from importers.bods_schema import check_statement, statement_version
-from importers.ownership_writer import ImportResult, ImportState, batch_gc, write_mapped
+from importers.ownership_writer import (
+    ImportResult,
+    ImportState,
+    batch_gc,
+    encode_mapped,
+    write_mapped,
+)
 from importers.pipeline import write_behind
 from importers.record_versions import lookup_keys
 from importers.runs import RunRecorder, run_import
@@ -58,7 +64,7 @@ def prepare(items: Iterable[Item], recorder: RunRecorder) -> Iterator[Prepared]:
         mapped = None
         if reason is None and statement_version(item.value) == "0.4":
             try:
-                mapped = map_statement(item.value, item.index)
+                mapped = encode_mapped(map_statement(item.value, item.index))
             except MAPPING_ERRORS as exc:
                 reason = f"cannot map statement: {exc}"
         yield item, reason, mapped

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,15 @@ class VersionRow:
     valid_from: dt.datetime | None
     content: dict[str, Any]
     seq: int = 0
+    encoded: str | None = None  # content as JSON text, once encoded (see encode_version)
+
+
+def encode_version(row: VersionRow) -> str:
+    """The content as JSON text, encoded once (kept on the row, which must not change
+    afterwards): an importer calls this while the database writes its previous batch."""
+    if row.encoded is None:
+        row.encoded = _encode(row.content)
+    return row.encoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,59 +48,94 @@ class NewVersion:
     record_known: bool  # an earlier version of the record was stored before this batch
 
 
-# One round trip for the whole batch: for each (record type, version key, record key),
-# whether that version is stored and whether its record has any version. Each is one index
-# probe (a plain ``= ANY(...)`` on two columns lets the planner fall back to scanning the
-# table, which grows with every batch); only keys with an answer come back.
-_LOOKUP = """
-SELECT k.i,
-       EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
-               AND v.record_type = k.record_type AND v.version_key = k.version_key) AS stored,
-       EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
-               AND v.record_type = k.record_type AND v.source_key = k.source_key) AS known
-FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY
-     AS k(record_type, version_key, source_key, i)
+# Each key of the batch is one index probe, joined against the batch's keys (a plain
+# ``= ANY(...)`` on two columns lets the planner fall back to scanning the table, which grows
+# with every batch). The keys travel as one JSON array: asyncpg encodes text arrays element
+# by element in Python, which cost more than the probes.
+_STORED = """
+SELECT k.i FROM json_array_elements($2::json) WITH ORDINALITY AS k(key, i)
+WHERE EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
+              AND v.record_type = k.key->>0 AND v.version_key = k.key->>1)
 """
-_ANSWERS = f"SELECT i, stored, known FROM ({_LOOKUP}) q WHERE stored OR known"
+_KNOWN = """
+SELECT k.i FROM json_array_elements($2::json) WITH ORDINALITY AS k(key, i)
+WHERE EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
+              AND v.record_type = k.key->>0 AND v.source_key = k.key->>1)
+"""
 _COLUMNS = ["dataset", "import_run_id", "record_type", "source_key", "version_key", "status",
             "valid_from", "content", "seq"]
 
 
 async def store_versions(session: AsyncSession, dataset: str, run_id: int | None,
                          rows: Sequence[VersionRow]) -> list[NewVersion]:
-    """Insert the versions not stored yet; returns them. One query finds what is stored
-    already (versions, and records with any version), then one ``COPY`` writes the rest
-    straight into the table. The caller holds the dataset's import lock
-    (:func:`lock_dataset`), so no other import can add the same versions in between."""
-    if not rows:
-        return []
+    """Insert the versions not stored yet; returns them. Two queries find the records that
+    have a version stored already and the versions stored already, then one ``COPY``
+    writes the rest. The caller holds the dataset's import lock (:func:`lock_dataset`), so
+    no other import adds versions meanwhile."""
+    driver, keys, known = await _batch(session, dataset, rows)
+    if keys:
+        stored = {r["i"] - 1 for r in await driver.fetch(
+            _STORED, dataset, _json_keys([(r.record_type, r.version_key) for r in keys]))}
+        keys = [r for i, r in enumerate(keys) if i not in stored]
+    if keys:
+        await _copy(driver, dataset, run_id, keys)
+    return _new(keys, known)
+
+
+async def store_all_versions(session: AsyncSession, dataset: str, run_id: int | None,
+                             rows: Sequence[VersionRow]) -> list[NewVersion] | None:
+    """:func:`store_versions` for a batch expected to be all new (a first import): the
+    batch is copied straight away, in a savepoint, and the unique index does the lookup
+    of stored versions for free. If one turns out to be stored, the savepoint is rolled
+    back and None is returned: call :func:`store_versions` instead."""
+    driver, keys, known = await _batch(session, dataset, rows)
+    if keys:
+        # On the driver: the session knows nothing of this COPY, so its own savepoint
+        # would not be emitted around it.
+        await driver.execute("SAVEPOINT store_all_versions")
+        try:
+            await _copy(driver, dataset, run_id, keys)
+        except UniqueViolationError:
+            await driver.execute("ROLLBACK TO SAVEPOINT store_all_versions")
+            return None
+        await driver.execute("RELEASE SAVEPOINT store_all_versions")
+    return _new(keys, known)
+
+
+async def _batch(session: AsyncSession, dataset: str, rows: Sequence[VersionRow],
+                 ) -> tuple[Any, list[VersionRow], set[tuple[str, str]]]:
+    """The driver, the batch without repeated versions (the first copy is the one
+    stored), and which of its records have a version stored already."""
     conn = await session.connection()
     driver: Any = (await conn.get_raw_connection()).driver_connection
     batch: dict[tuple[str, str], VersionRow] = {}
-    for r in rows:  # the first copy of a version in the batch is the one stored
+    for r in rows:
         batch.setdefault((r.record_type, r.version_key), r)
     keys = list(batch.values())
-    stored: set[int] = set()
-    known_at: set[int] = set()
-    for answer in await driver.fetch(_ANSWERS, dataset, [r.record_type for r in keys],
-                                     [r.version_key for r in keys],
-                                     [r.source_key for r in keys]):
-        if answer["stored"]:
-            stored.add(answer["i"] - 1)
-        if answer["known"]:
-            known_at.add(answer["i"] - 1)
-    new_rows = {(r.record_type, r.version_key): r
-                for i, r in enumerate(keys) if i not in stored}
-    if not new_rows:
-        return []
-    known = {(keys[i].record_type, keys[i].source_key) for i in known_at}
+    if not keys:
+        return driver, keys, set()
+    records = list({(r.record_type, r.source_key) for r in keys})
+    known = {records[r["i"] - 1] for r in await driver.fetch(
+        _KNOWN, dataset, _json_keys(records))}
+    return driver, keys, known
+
+
+def _new(rows: list[VersionRow], known: set[tuple[str, str]]) -> list[NewVersion]:
+    return [NewVersion(r.record_type, r.source_key, r.version_key,
+                       (r.record_type, r.source_key) in known) for r in rows]
+
+
+def _json_keys(keys: list[tuple[str, str]]) -> str:
+    return msgspec.json.encode(keys).decode()
+
+
+async def _copy(driver: Any, dataset: str, run_id: int | None,
+                rows: Sequence[VersionRow]) -> None:
     await driver.copy_records_to_table(
         "record_versions",
         records=[(dataset, run_id, r.record_type, r.source_key, r.version_key, r.status,
-                  r.valid_from, _encode(r.content), r.seq) for r in new_rows.values()],
+                  r.valid_from, encode_version(r), r.seq) for r in rows],
         columns=_COLUMNS)
-    return [NewVersion(r.record_type, r.source_key, r.version_key,
-                       (r.record_type, r.source_key) in known) for r in new_rows.values()]
 
 
 def _encode(value: Any) -> str:

@@ -61,9 +61,9 @@ class RecordVersion(Base):
         Index(None, "dataset", "record_type", "source_key", "valid_from"),
     )
     id: Mapped[int] = pk()
-    # Provenance without foreign keys (migration 0007): importers create the dataset and the
-    # run before writing, nothing deletes them, and a per-row check would cost a quarter of
-    # a bulk import's database time on this append-only table.
+    # Provenance without foreign keys (migration 0007; entities and relationships likewise):
+    # writers create the dataset and the run before their first row, nothing deletes them,
+    # and the per-row checks cost a third of a bulk import's database time.
     dataset: Mapped[str] = mapped_column(Text)
     record_type: Mapped[str] = mapped_column(Text)  # entity, person, relationship, release...
     source_key: Mapped[str] = mapped_column(Text)  # recordId, ocid, ...
