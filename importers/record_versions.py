@@ -50,17 +50,21 @@ class NewVersion:
 
 # Each key of the batch is one index probe, joined against the batch's keys (a plain
 # ``= ANY(...)`` on two columns lets the planner fall back to scanning the table, which grows
-# with every batch). The keys travel as one JSON array: asyncpg encodes text arrays element
-# by element in Python, which cost more than the probes.
+# with every batch). The keys travel as JSON arrays, one per column: asyncpg encodes a text[]
+# parameter element by element in Python, which cost more than the probes.
 _STORED = """
-SELECT k.i FROM json_array_elements($2::json) WITH ORDINALITY AS k(key, i)
+SELECT k.i FROM ROWS FROM (json_array_elements_text($2::json),
+                           json_array_elements_text($3::json))
+     WITH ORDINALITY AS k(record_type, version_key, i)
 WHERE EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
-              AND v.record_type = k.key->>0 AND v.version_key = k.key->>1)
+              AND v.record_type = k.record_type AND v.version_key = k.version_key)
 """
 _KNOWN = """
-SELECT k.i FROM json_array_elements($2::json) WITH ORDINALITY AS k(key, i)
+SELECT k.i FROM ROWS FROM (json_array_elements_text($2::json),
+                           json_array_elements_text($3::json))
+     WITH ORDINALITY AS k(record_type, source_key, i)
 WHERE EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
-              AND v.record_type = k.key->>0 AND v.source_key = k.key->>1)
+              AND v.record_type = k.record_type AND v.source_key = k.source_key)
 """
 _COLUMNS = ["dataset", "import_run_id", "record_type", "source_key", "version_key", "status",
             "valid_from", "content", "seq"]
@@ -75,7 +79,8 @@ async def store_versions(session: AsyncSession, dataset: str, run_id: int | None
     driver, keys, known = await _batch(session, dataset, rows)
     if keys:
         stored = {r["i"] - 1 for r in await driver.fetch(
-            _STORED, dataset, _json_keys([(r.record_type, r.version_key) for r in keys]))}
+            _STORED, dataset, _json([r.record_type for r in keys]),
+            _json([r.version_key for r in keys]))}
         keys = [r for i, r in enumerate(keys) if i not in stored]
     if keys:
         await _copy(driver, dataset, run_id, keys)
@@ -116,7 +121,7 @@ async def _batch(session: AsyncSession, dataset: str, rows: Sequence[VersionRow]
         return driver, keys, set()
     records = list({(r.record_type, r.source_key) for r in keys})
     known = {records[r["i"] - 1] for r in await driver.fetch(
-        _KNOWN, dataset, _json_keys(records))}
+        _KNOWN, dataset, _json([t for t, _ in records]), _json([k for _, k in records]))}
     return driver, keys, known
 
 
@@ -125,8 +130,8 @@ def _new(rows: list[VersionRow], known: set[tuple[str, str]]) -> list[NewVersion
                        (r.record_type, r.source_key) in known) for r in rows]
 
 
-def _json_keys(keys: list[tuple[str, str]]) -> str:
-    return msgspec.json.encode(keys).decode()
+def _json(values: list[str]) -> str:
+    return msgspec.json.encode(values).decode()
 
 
 async def _copy(driver: Any, dataset: str, run_id: int | None,
