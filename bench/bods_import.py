@@ -8,12 +8,15 @@ fresh database (embedded PostgreSQL, or ``REGISTRY_DATABASE_URL``):
 
 1. baseline: read and parse the same file, ``COPY`` each statement as one row
    (record type, record id, statement id, content) into an unindexed table, in batches of
-   the same size;
+   the same size (the issue's goal: the importer at half this rate or better);
 2. the importer: schema check, mapping, versions, entities with names and identifiers,
-   relationship versions with interests, checkpoints.
+   relationship versions with interests, checkpoints;
+3. a second baseline, the floor for writing what the importer wrote: its rows (every
+   table it filled, dumped to files after step 2, not timed) copied back with one ``COPY``
+   per table into empty copies of those tables with the same indexes and foreign keys.
 
-Prints statements/s for both and the importer's share of the baseline's rate, and the
-process's resident memory sampled through each phase (start, middle, end, peak).
+Prints statements/s for each, the importer's share of both baselines' rates, the process's
+resident memory sampled through each phase (start, middle, end, peak), and the load average.
 """
 
 from __future__ import annotations
@@ -134,6 +137,52 @@ async def raw_copy(url: str, path: Path, batch_size: int) -> int:
     return n
 
 
+# The importer's tables, parents first; each copy keeps the original's indexes, and its
+# foreign keys point at the copies of the parents (or the originals, for datasets/runs).
+TABLES = ("record_versions", "entities", "entity_names", "entity_identifiers",
+          "relationships", "interests")
+
+
+async def dump_tables(url: str, directory: Path) -> None:
+    """The rows the importer wrote, one binary COPY file per table (not timed)."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            driver: Any = (await conn.get_raw_connection()).driver_connection
+            for table in TABLES:
+                with (directory / f"{table}.copy").open("wb") as fh:
+                    await driver.copy_from_table(table, output=fh, format="binary")
+    finally:
+        await engine.dispose()
+
+
+async def copy_tables(url: str, directory: Path) -> float:
+    """COPY the dumped rows into ``bench_<table>`` (same columns, indexes and foreign keys);
+    returns the seconds the copies took."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            driver: Any = (await conn.get_raw_connection()).driver_connection
+            for table in TABLES:
+                await driver.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+                for fk in await driver.fetch(
+                        "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint "
+                        "WHERE contype = 'f' AND conrelid = $1::regclass", table):
+                    definition = fk["d"]
+                    for parent in TABLES:
+                        definition = definition.replace(f"REFERENCES {parent}(",
+                                                        f"REFERENCES bench_{parent}(")
+                    await driver.execute(f"ALTER TABLE bench_{table} ADD {definition}")
+            started = time.perf_counter()
+            for table in TABLES:
+                async with driver.transaction():
+                    with (directory / f"{table}.copy").open("rb") as fh:
+                        await driver.copy_to_table(f"bench_{table}", source=fh, format="binary")
+            return time.perf_counter() - started
+    finally:
+        await engine.dispose()
+
+
 def _database() -> tuple[str, Any]:
     url = os.environ.get("REGISTRY_DATABASE_URL")
     if url:
@@ -142,6 +191,10 @@ def _database() -> tuple[str, Any]:
 
     server = start_embedded(Path(tempfile.mkdtemp(prefix="bench-bods-")), cleanup_mode="delete")
     return ensure_database(server, "bench"), server
+
+
+def _load() -> str:
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def main() -> None:
@@ -169,7 +222,8 @@ def main() -> None:
                 copied = asyncio.run(raw_copy(url, path, args.batch_size))
                 copy_s = time.perf_counter() - started
             print(f"raw COPY   {copied:,} rows in {copy_s:.1f} s: "
-                  f"{copied / copy_s:,.0f} statements/s; {mem_copy.render()}", flush=True)
+                  f"{copied / copy_s:,.0f} statements/s; {mem_copy.render()}; "
+                  f"load {_load()}", flush=True)
 
             with MemorySampler() as mem_import:
                 started = time.perf_counter()
@@ -178,11 +232,20 @@ def main() -> None:
                 import_s = time.perf_counter() - started
             summary = result.summary
             print(f"importer   {summary.read:,} statements in {import_s:.1f} s: "
-                  f"{summary.read / import_s:,.0f} statements/s; {mem_import.render()}")
+                  f"{summary.read / import_s:,.0f} statements/s; {mem_import.render()}; "
+                  f"load {_load()}", flush=True)
             print(f"           imported {summary.imported:,}  skipped {summary.skipped:,}  "
-                  f"dangling {result.dangling:,}")
-            print(f"importer / raw COPY rate: {(summary.read / import_s) / (copied / copy_s):.2f} "
+                  f"dangling {result.dangling:,}", flush=True)
+
+            asyncio.run(dump_tables(url, Path(tmp)))
+            tables_s = asyncio.run(copy_tables(url, Path(tmp)))
+            print(f"raw COPY of the importer's rows into equivalent tables (indexes, foreign "
+                  f"keys): {tables_s:.1f} s: {args.n / tables_s:,.0f} statements/s; "
+                  f"load {_load()}")
+            rate = summary.read / import_s
+            print(f"importer / raw COPY rate: {rate / (copied / copy_s):.2f} "
                   "(goal: at least 0.50)")
+            print(f"importer / raw COPY of its own rows: {rate / (args.n / tables_s):.2f}")
     finally:
         if server is not None:
             server.cleanup()

@@ -27,8 +27,14 @@ from importers.bods_map import (
     upgrade_statement,
 )
 from importers.bods_schema import check_statement, statement_version
-from importers.ownership_writer import ImportResult, ImportState, batch_gc, write_mapped
-from importers.prefetch import prefetched
+from importers.ownership_writer import (
+    ImportResult,
+    ImportState,
+    batch_gc,
+    encode_mapped,
+    write_mapped,
+)
+from importers.pipeline import write_behind
 from importers.record_versions import lookup_keys
 from importers.runs import RunRecorder, run_import
 from importers.sources import Item, iter_items
@@ -45,8 +51,9 @@ Prepared = tuple[Item, str | None, Mapped | None]  # item, why it is refused, it
 
 
 def prepare(items: Iterable[Item], recorder: RunRecorder) -> Iterator[Prepared]:
-    """Check each statement and map the 0.4 ones (runs in the reader thread: no database).
-    0.2/0.3 statements are mapped later, since their record keys are looked up."""
+    """Check each statement and map the 0.4 ones (no database: this overlaps the writing
+    of the previous batch). 0.2/0.3 statements are mapped later, since their record keys
+    are looked up."""
     for item in items:
         if recorder.should_skip(item.path, item.index):
             continue
@@ -58,7 +65,7 @@ def prepare(items: Iterable[Item], recorder: RunRecorder) -> Iterator[Prepared]:
         mapped = None
         if reason is None and statement_version(item.value) == "0.4":
             try:
-                mapped = map_statement(item.value, item.index)
+                mapped = encode_mapped(map_statement(item.value, item.index))
             except MAPPING_ERRORS as exc:
                 reason = f"cannot map statement: {exc}"
         yield item, reason, mapped
@@ -95,27 +102,21 @@ async def write_batch(session: AsyncSession, state: ImportState, recorder: RunRe
 async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: str,
                        items: Iterable[Item], batch_size: int = BATCH_SIZE) -> ImportState:
     state = ImportState(dataset=dataset, run_id=recorder.id)
-    batch: list[tuple[Item, Mapped | None]] = []
-    pending: list[Item] = []
 
-    async def flush() -> None:
+    async def write(chunk: list[Prepared]) -> None:
+        batch: list[tuple[Item, Mapped | None]] = []
+        for item, reason, mapped in chunk:
+            if reason is not None:
+                recorder.skip(item.path, item.position, reason)
+            else:
+                batch.append((item, mapped))
         await write_batch(session, state, recorder, batch)
-        for it in pending:
-            recorder.mark(it.path, it.index)
+        for item, _, _ in chunk:
+            recorder.mark(item.path, item.index)
         await recorder.checkpoint(session)
-        batch.clear()
-        pending.clear()
 
-    # The reader thread parses and checks ahead while the database writes.
-    for item, reason, mapped in prefetched(prepare(items, recorder), depth=batch_size):
-        pending.append(item)
-        if reason is not None:
-            recorder.skip(item.path, item.position, reason)
-        else:
-            batch.append((item, mapped))
-        if len(pending) >= batch_size:
-            await flush()
-    await flush()
+    # The next batch is parsed, checked and mapped while the database writes this one.
+    await write_behind(prepare(items, recorder), batch_size, write)
     return state
 
 

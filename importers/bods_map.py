@@ -17,6 +17,7 @@ the export) is clipped the same way.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -50,6 +51,11 @@ def parse_datetime(value: Any) -> dt.datetime | None:
     """BODS dates are full-date or date-time; both become an aware UTC datetime."""
     if not isinstance(value, str) or not value:
         return None
+    return _parse_datetime(value)
+
+
+@functools.lru_cache(maxsize=4096)  # a publication has few distinct statement dates
+def _parse_datetime(value: str) -> dt.datetime | None:
     try:
         if len(value) == 10:
             return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,15 @@ class VersionRow:
     valid_from: dt.datetime | None
     content: dict[str, Any]
     seq: int = 0
+    encoded: str | None = None  # content as JSON text, once encoded (see encode_version)
+
+
+def encode_version(row: VersionRow) -> str:
+    """The content as JSON text, encoded once (kept on the row, which must not change
+    afterwards): an importer calls this while the database writes its previous batch."""
+    if row.encoded is None:
+        row.encoded = _encode(row.content)
+    return row.encoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +48,21 @@ class NewVersion:
     record_known: bool  # an earlier version of the record was stored before this batch
 
 
-# Joins against the batch's keys, so that each key is one index probe (a plain
-# ``= ANY(...)`` on two columns lets the planner fall back to scanning the table, which
-# grows with every batch).
-_EXISTING = """
-SELECT v.record_type, v.version_key
-FROM unnest($2::text[], $3::text[]) AS k(record_type, version_key)
-JOIN record_versions v ON v.dataset = $1 AND v.record_type = k.record_type
-                      AND v.version_key = k.version_key
+# Each key of the batch is one index probe, joined against the batch's keys (a plain
+# ``= ANY(...)`` on two columns lets the planner fall back to scanning the table, which grows
+# with every batch). The keys travel as JSON arrays, one per column: asyncpg encodes a text[]
+# parameter element by element in Python, which cost more than the probes.
+_STORED = """
+SELECT k.i FROM ROWS FROM (json_array_elements_text($2::json),
+                           json_array_elements_text($3::json))
+     WITH ORDINALITY AS k(record_type, version_key, i)
+WHERE EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
+              AND v.record_type = k.record_type AND v.version_key = k.version_key)
 """
 _KNOWN = """
-SELECT k.record_type, k.source_key
-FROM unnest($2::text[], $3::text[]) AS k(record_type, source_key)
+SELECT k.i FROM ROWS FROM (json_array_elements_text($2::json),
+                           json_array_elements_text($3::json))
+     WITH ORDINALITY AS k(record_type, source_key, i)
 WHERE EXISTS (SELECT 1 FROM record_versions v WHERE v.dataset = $1
               AND v.record_type = k.record_type AND v.source_key = k.source_key)
 """
@@ -59,34 +72,75 @@ _COLUMNS = ["dataset", "import_run_id", "record_type", "source_key", "version_ke
 
 async def store_versions(session: AsyncSession, dataset: str, run_id: int | None,
                          rows: Sequence[VersionRow]) -> list[NewVersion]:
-    """Insert the versions not stored yet; returns them. Two index lookups find what is
-    stored already (versions, and records with any version), then one ``COPY`` writes the
-    rest straight into the table. The caller holds the dataset's import lock
-    (:func:`lock_dataset`), so no other import can add the same versions in between."""
-    if not rows:
-        return []
+    """Insert the versions not stored yet; returns them. Two queries find the records that
+    have a version stored already and the versions stored already, then one ``COPY``
+    writes the rest. The caller holds the dataset's import lock (:func:`lock_dataset`), so
+    no other import adds versions meanwhile."""
+    driver, keys, known = await _batch(session, dataset, rows)
+    if keys:
+        stored = {r["i"] - 1 for r in await driver.fetch(
+            _STORED, dataset, _json([r.record_type for r in keys]),
+            _json([r.version_key for r in keys]))}
+        keys = [r for i, r in enumerate(keys) if i not in stored]
+    if keys:
+        await _copy(driver, dataset, run_id, keys)
+    return _new(keys, known)
+
+
+async def store_all_versions(session: AsyncSession, dataset: str, run_id: int | None,
+                             rows: Sequence[VersionRow]) -> list[NewVersion] | None:
+    """:func:`store_versions` for a batch expected to be all new (a first import): the
+    batch is copied straight away, in a savepoint, and the unique index does the lookup
+    of stored versions for free. If one turns out to be stored, the savepoint is rolled
+    back and None is returned: call :func:`store_versions` instead."""
+    driver, keys, known = await _batch(session, dataset, rows)
+    if keys:
+        # On the driver: the session knows nothing of this COPY, so its own savepoint
+        # would not be emitted around it.
+        await driver.execute("SAVEPOINT store_all_versions")
+        try:
+            await _copy(driver, dataset, run_id, keys)
+        except UniqueViolationError:
+            await driver.execute("ROLLBACK TO SAVEPOINT store_all_versions")
+            return None
+        await driver.execute("RELEASE SAVEPOINT store_all_versions")
+    return _new(keys, known)
+
+
+async def _batch(session: AsyncSession, dataset: str, rows: Sequence[VersionRow],
+                 ) -> tuple[Any, list[VersionRow], set[tuple[str, str]]]:
+    """The driver, the batch without repeated versions (the first copy is the one
+    stored), and which of its records have a version stored already."""
     conn = await session.connection()
     driver: Any = (await conn.get_raw_connection()).driver_connection
-    wanted = list({(r.record_type, r.version_key) for r in rows})
-    existing = {(r["record_type"], r["version_key"]) for r in await driver.fetch(
-        _EXISTING, dataset, [t for t, _ in wanted], [v for _, v in wanted])}
-    new_rows: dict[tuple[str, str], VersionRow] = {}
+    batch: dict[tuple[str, str], VersionRow] = {}
     for r in rows:
-        key = (r.record_type, r.version_key)
-        if key not in existing and key not in new_rows:
-            new_rows[key] = r
-    if not new_rows:
-        return []
-    records = list({(r.record_type, r.source_key) for r in new_rows.values()})
-    known = {(r["record_type"], r["source_key"]) for r in await driver.fetch(
-        _KNOWN, dataset, [t for t, _ in records], [k for _, k in records])}
+        batch.setdefault((r.record_type, r.version_key), r)
+    keys = list(batch.values())
+    if not keys:
+        return driver, keys, set()
+    records = list({(r.record_type, r.source_key) for r in keys})
+    known = {records[r["i"] - 1] for r in await driver.fetch(
+        _KNOWN, dataset, _json([t for t, _ in records]), _json([k for _, k in records]))}
+    return driver, keys, known
+
+
+def _new(rows: list[VersionRow], known: set[tuple[str, str]]) -> list[NewVersion]:
+    return [NewVersion(r.record_type, r.source_key, r.version_key,
+                       (r.record_type, r.source_key) in known) for r in rows]
+
+
+def _json(values: list[str]) -> str:
+    return msgspec.json.encode(values).decode()
+
+
+async def _copy(driver: Any, dataset: str, run_id: int | None,
+                rows: Sequence[VersionRow]) -> None:
     await driver.copy_records_to_table(
         "record_versions",
         records=[(dataset, run_id, r.record_type, r.source_key, r.version_key, r.status,
-                  r.valid_from, _encode(r.content), r.seq) for r in new_rows.values()],
+                  r.valid_from, encode_version(r), r.seq) for r in rows],
         columns=_COLUMNS)
-    return [NewVersion(r.record_type, r.source_key, r.version_key,
-                       (r.record_type, r.source_key) in known) for r in new_rows.values()]
 
 
 def _encode(value: Any) -> str:
@@ -101,6 +155,19 @@ async def lock_dataset(session: AsyncSession, dataset: str) -> None:
     """Serialise imports into one dataset, per batch transaction."""
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('import:' || :d))"),
                           {"d": dataset})
+
+
+async def commit_lazily(session: AsyncSession) -> None:
+    """Let this batch transaction's COMMIT return before its WAL reaches the disk.
+
+    Safe for a batch that commits together with its run's checkpoint: a server crash can
+    lose only the last few such commits (at most about three ``wal_writer_delay``, 0.6 s by
+    default), never part of one, and the database stays consistent. The checkpoint is lost
+    with its batch, so ``--resume`` reads those items again, and re-importing them is
+    idempotent. The run's final "completed" commit keeps the default (synchronous), which
+    also makes every earlier batch durable. Saves a disk flush per batch, which is most of
+    a commit's cost on a slow or shared disk."""
+    await session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 async def lookup_keys(session: AsyncSession, dataset: str,

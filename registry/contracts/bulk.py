@@ -19,6 +19,8 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.ids import take_ids
+
 
 @dataclass(slots=True)
 class AwardRow:
@@ -144,9 +146,7 @@ async def write_contracts(session: AsyncSession, dataset: str, run_id: int | Non
     n_awards = sum(len(r.awards) for r in rows)
     award_ids: list[int] = []
     if n_awards:
-        award_ids = [rec[0] for rec in await driver.fetch(
-            "SELECT nextval(pg_get_serial_sequence('awards', 'id')) "
-            "FROM generate_series(1, $1)", n_awards)]
+        award_ids = await take_ids(driver, "awards", n_awards)
     parties: list[tuple[int, int, str, str]] = []
     awards: list[tuple[Any, ...]] = []
     suppliers: list[tuple[int, int]] = []

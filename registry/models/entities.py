@@ -29,7 +29,8 @@ class Entity(Base):
         Index(None, "updated_at", "id"),
     )
     id: Mapped[int] = pk()
-    dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
+    # Provenance columns without foreign keys (migration 0007): see RecordVersion.
+    dataset: Mapped[str] = mapped_column(Text)
     source_key: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
@@ -50,8 +51,7 @@ class Entity(Base):
     valid_from: Mapped[dt.datetime | None]
     is_closed: Mapped[bool] = flag()
     retrieved_at: Mapped[dt.datetime | None]
-    import_run_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("import_runs.id", ondelete="SET NULL"))
+    import_run_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
 

@@ -32,7 +32,8 @@ class Relationship(Base):
                   "interested_party_id IS NULL AND interested_party_key IS NOT NULL")),
     )
     id: Mapped[int] = pk()
-    dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
+    # Provenance columns without foreign keys (migration 0007): see RecordVersion.
+    dataset: Mapped[str] = mapped_column(Text)
     source_key: Mapped[str] = mapped_column(Text)  # BODS recordId; PSC "{company}/{psc id}"
     # NULL while the subject's record is not imported yet (see subject_key), or when the
     # source says the subject cannot be specified (subject_unspecified).
@@ -56,8 +57,7 @@ class Relationship(Base):
     is_closed: Mapped[bool] = flag()
     data: Mapped[dict[str, Any]] = json_object()
     retrieved_at: Mapped[dt.datetime | None]
-    import_run_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("import_runs.id", ondelete="SET NULL"))
+    import_run_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = created_at()
 
     interests: Mapped[list[Interest]] = relationship(

@@ -61,15 +61,17 @@ class RecordVersion(Base):
         Index(None, "dataset", "record_type", "source_key", "valid_from"),
     )
     id: Mapped[int] = pk()
-    dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
+    # Provenance without foreign keys (migration 0007; entities and relationships likewise):
+    # writers create the dataset and the run before their first row, nothing deletes them,
+    # and the per-row checks cost a third of a bulk import's database time.
+    dataset: Mapped[str] = mapped_column(Text)
     record_type: Mapped[str] = mapped_column(Text)  # entity, person, relationship, release...
     source_key: Mapped[str] = mapped_column(Text)  # recordId, ocid, ...
     version_key: Mapped[str] = mapped_column(Text)  # statementId, release id, content hash
     status: Mapped[str | None] = mapped_column(Text)  # new, updated, closed
     valid_from: Mapped[dt.datetime | None]
     content: Mapped[dict[str, Any]] = json_object()
-    import_run_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("import_runs.id", ondelete="SET NULL"))
+    import_run_id: Mapped[int | None] = mapped_column(BigInteger)
     # Order within the source file.
     seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = created_at()

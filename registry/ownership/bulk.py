@@ -23,6 +23,8 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.ids import take_ids
+
 
 @dataclass(slots=True)
 class InterestRow:
@@ -54,6 +56,28 @@ class RelationshipRow:
     data: dict[str, Any] = field(default_factory=dict)
     retrieved_at: dt.datetime | None = None
     interests: list[InterestRow] = field(default_factory=list)
+    # Filled by encode_relationship(); the row must not change afterwards.
+    encoded: EncodedRelationship | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedRelationship:
+    """A relationship row as it is copied, JSON as text: what is known before the ids."""
+
+    json: tuple[str | None, str | None, str | None, str | None]  # the four JSON columns
+    interests: list[tuple[Any, ...]]  # _INTEREST_COLUMNS without relationship_id
+
+
+def encode_relationship(row: RelationshipRow) -> EncodedRelationship:
+    """Encode a row once (kept on it); see ``registry.entities.bulk.encode_entity``."""
+    if row.encoded is None:
+        row.encoded = EncodedRelationship(
+            (_json(row.subject_unspecified), _json(row.interested_unspecified),
+             _json(row.component_keys), _json(row.data)),
+            [(i.type, i.direct_or_indirect, i.beneficial, i.share_exact, i.share_min,
+              i.share_max, i.share_exclusive_min, i.share_exclusive_max, i.start_date,
+              i.end_date, i.details) for i in row.interests])
+    return row.encoded
 
 
 _REL_COLUMNS = [
@@ -119,9 +143,8 @@ async def write_relationships(session: AsyncSession, dataset: str, run_id: int |
             text("SELECT source_key, id FROM entities WHERE dataset = :d AND source_key = ANY(:k)"),
             {"d": dataset, "k": list(wanted)})
         ids.update({r.source_key: r.id for r in found})
-    new_ids = (await session.execute(
-        text("SELECT nextval(pg_get_serial_sequence('relationships', 'id')) "
-             "FROM generate_series(1, :n)"), {"n": len(rows)})).scalars().all()
+    driver = await _driver(session)
+    new_ids = await take_ids(driver, "relationships", len(rows))
     records: list[tuple[Any, ...]] = []
     interests: list[tuple[Any, ...]] = []
     dangling = 0
@@ -131,20 +154,15 @@ async def write_relationships(session: AsyncSession, dataset: str, run_id: int |
         if (r.subject_key and subject_id is None) or (r.interested_party_key
                                                       and party_id is None):
             dangling += 1
+        encoded = encode_relationship(r)
+        subject_unspecified, interested_unspecified, component_keys, data = encoded.json
         records.append((
             rel_id, dataset, r.source_key, subject_id, party_id, r.subject_key,
-            r.interested_party_key, _json(r.subject_unspecified),
-            _json(r.interested_unspecified), _json(r.component_keys), r.is_component,
-            r.statement_id, r.valid_from, None, r.source_key in simple, r.is_closed,
-            _json(r.data),
-            r.retrieved_at, run_id,
+            r.interested_party_key, subject_unspecified, interested_unspecified,
+            component_keys, r.is_component, r.statement_id, r.valid_from, None,
+            r.source_key in simple, r.is_closed, data, r.retrieved_at, run_id,
         ))
-        interests.extend(
-            (rel_id, i.type, i.direct_or_indirect, i.beneficial, i.share_exact, i.share_min,
-             i.share_max, i.share_exclusive_min, i.share_exclusive_max, i.start_date,
-             i.end_date, i.details)
-            for i in r.interests)
-    driver = await _driver(session)
+        interests.extend((rel_id, *i) for i in encoded.interests)
     await driver.copy_records_to_table("relationships", records=records, columns=_REL_COLUMNS)
     if interests:
         await driver.copy_records_to_table("interests", records=interests,
