@@ -30,14 +30,14 @@ from importers.bods_schema import check_statement, statement_version
 from importers.ownership_writer import (
     ImportResult,
     ImportState,
-    batch_gc,
     encode_mapped,
+    run_ownership_import,
     write_mapped,
 )
 from importers.pipeline import write_behind
 from importers.record_versions import lookup_keys
-from importers.runs import RunRecorder, run_import
-from importers.sources import Item, iter_items
+from importers.runs import RunRecorder
+from importers.sources import Item
 from registry.links.jobs import link_after_import, link_option
 
 DEFAULT_DATASET = "bods"
@@ -123,17 +123,9 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
 async def import_bods(database_url: str, paths: list[str], dataset: str = DEFAULT_DATASET,
                       *, batch_size: int = BATCH_SIZE, resume: bool = True) -> ImportResult:
     """Import BODS files into ``dataset``."""
-    state: dict[str, ImportState] = {}
-
-    async def body(session: AsyncSession, recorder: RunRecorder) -> None:
-        with batch_gc():
-            state["s"] = await import_items(session, recorder, dataset, iter_items(paths),
-                                            batch_size)
-
-    summary = await run_import(database_url, dataset=dataset, source="bods", paths=paths,
-                               body=body, resume=resume,
-                               title="Beneficial ownership (BODS)")
-    return ImportResult(summary, state["s"].dangling if "s" in state else 0)
+    return await run_ownership_import(
+        database_url, paths, dataset, source="bods", title="Beneficial ownership (BODS)",
+        import_items=import_items, batch_size=batch_size, resume=resume)
 
 
 @click.command("bods")

@@ -4,7 +4,7 @@ source: versions first (the idempotence key), then only what is new."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -19,7 +19,8 @@ from importers.record_versions import (
     store_all_versions,
     store_versions,
 )
-from importers.runs import RunRecorder, Summary
+from importers.runs import RunRecorder, Summary, run_import
+from importers.sources import Item, iter_items
 from registry.entities.bulk import EntityRow, encode_entity, upsert_entities
 from registry.ownership.bulk import (
     RelationshipRow,
@@ -69,6 +70,27 @@ class ImportResult:
             text += (f"\n  note: {self.dangling:,} relationship versions name a record not "
                      "imported (yet); they are linked when it is")
         return text
+
+
+ItemImporter = Callable[[AsyncSession, RunRecorder, str, Iterable[Item], int],
+                        Awaitable[ImportState]]
+
+
+async def run_ownership_import(database_url: str, paths: list[str], dataset: str, *,
+                               source: str, title: str, import_items: ItemImporter,
+                               batch_size: int, resume: bool) -> ImportResult:
+    """One import run of ownership files (BODS or PSC): the items streamed through
+    ``import_items`` with the collector out of the way, and the run's summary."""
+    state: dict[str, ImportState] = {}
+
+    async def body(session: AsyncSession, recorder: RunRecorder) -> None:
+        with batch_gc():
+            state["s"] = await import_items(session, recorder, dataset, iter_items(paths),
+                                            batch_size)
+
+    summary = await run_import(database_url, dataset=dataset, source=source, paths=paths,
+                               body=body, resume=resume, title=title)
+    return ImportResult(summary, state["s"].dangling if "s" in state else 0)
 
 
 def encode_mapped(m: Mapped) -> Mapped:

@@ -35,10 +35,15 @@ import pycountry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods_map import Mapped, parse_date
-from importers.ownership_writer import ImportResult, ImportState, batch_gc, write_mapped
+from importers.ownership_writer import (
+    ImportResult,
+    ImportState,
+    run_ownership_import,
+    write_mapped,
+)
 from importers.record_versions import VersionRow
-from importers.runs import RunRecorder, run_import
-from importers.sources import Item, iter_items
+from importers.runs import RunRecorder
+from importers.sources import Item
 from registry.entities.bulk import EntityRow
 from registry.links.jobs import link_after_import, link_option
 from registry.ownership.bulk import InterestRow, RelationshipRow
@@ -329,17 +334,9 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
 async def import_psc(database_url: str, paths: list[str], dataset: str = DEFAULT_DATASET,
                      *, batch_size: int = BATCH_SIZE, resume: bool = True) -> ImportResult:
     """Import PSC snapshot files into ``dataset``."""
-    state: dict[str, ImportState] = {}
-
-    async def body(session: AsyncSession, recorder: RunRecorder) -> None:
-        with batch_gc():
-            state["s"] = await import_items(session, recorder, dataset, iter_items(paths),
-                                            batch_size)
-
-    summary = await run_import(database_url, dataset=dataset, source="psc", paths=paths,
-                               body=body, resume=resume,
-                               title="UK persons with significant control")
-    return ImportResult(summary, state["s"].dangling if "s" in state else 0)
+    return await run_ownership_import(
+        database_url, paths, dataset, source="psc", title="UK persons with significant control",
+        import_items=import_items, batch_size=batch_size, resume=resume)
 
 
 @click.command("psc")
