@@ -97,9 +97,18 @@ def spelt(rng: random.Random, name: str, form: str) -> str:
 
 
 async def load(sm: async_sessionmaker[AsyncSession], n: int, rng: random.Random,
-               batch: int = 20_000) -> list[tuple[str, str, str, str]]:
+               batch: int = 20_000, reuse: bool = False) -> list[tuple[str, str, str, str]]:
     seen: set[str] = set()
     companies = [company(rng, i + 1, seen) for i in range(n)]
+    if reuse:
+        async with sm() as session, session.begin():
+            loaded = (await session.execute(text(
+                "SELECT count(*) FROM entities WHERE dataset = 'bench-register'"))).scalar_one()
+            if loaded == n:  # the same seed made the same companies: keep them
+                await session.execute(text("DELETE FROM links"))
+                await session.execute(text("DELETE FROM entities WHERE dataset = 'bench-ocds'"))
+                print(f"  reusing the {n:,} companies already loaded (--reuse)")
+                return companies
     async with sm() as session, session.begin():
         for name in ("bench-register", "bench-ocds"):
             session.add(Dataset(name=name, title=name, source="bench"))
@@ -224,7 +233,7 @@ async def main_async(args: argparse.Namespace) -> None:
         engine = make_engine(url)
         sm = make_sessionmaker(engine)
         print(f"loading {args.n:,} companies ...")
-        companies = await load(sm, args.n, rng)
+        companies = await load(sm, args.n, rng, reuse=args.reuse)
         ids, truth = await make_suppliers(sm, companies, args.suppliers, rng)
         sample = ids[: max(50, args.suppliers // 20)]
         base_s, _ = await link_all(sm, sample, 1)
@@ -266,6 +275,8 @@ def main() -> None:
                         "(bench/names.py); words: the first generator (120 words)")
     parser.add_argument("--trigram-baseline", action="store_true",
                         help="also link a sample with the phase-1 trigram-only source")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --database-url: keep the companies a previous run loaded")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a temporary embedded one")
     asyncio.run(main_async(parser.parse_args()))
