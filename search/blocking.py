@@ -1,14 +1,22 @@
-"""Candidate generation by blocking keys (migration 0010): the record-linkage way.
+"""Candidate generation by blocking keys (migrations 0010, 0014): the record-linkage way.
 
 Every name has keys in ``entity_name_keys``: its tokens and their metaphones, written by
 triggers in the same transaction as the name. The query's keys are derived in SQL by the
-same function (``search_name_keys``), so both sides always agree. For each query key, the
-btree yields at most ``cap + 1`` entities; a key found more often than ``cap`` (legal forms,
-"trade", "group") is skipped, and the others weigh ``ln(1 + cap / df)`` (IDF). The entities
-sharing the most weight form a short list; only that list is filtered (kind, country,
-dataset) and re-ranked by trigram similarity. Queries whose keys find nothing (one typo'd
-token, every token frequent) fall back to the trigram index, in a second round trip for
-those queries only.
+same function (``search_name_keys``), so both sides always agree; ``search_query_keys``
+adds the keys of the query with each unknown word corrected to its nearest word in
+``name_words`` (a typo in the only distinctive word). For each query key, the btree yields
+at most ``cap + 1`` entities; a key found more often than ``cap`` (legal forms, "trade",
+"group") is skipped, and the others weigh ``ln(1 + cap / df)`` (IDF). The entities sharing
+the most weight form a short list; only that list is filtered (kind, country, dataset) and
+re-ranked by trigram similarity.
+
+Queries that find nothing get a second, rarer chance:
+- some keys of the query are frequent (a name of common words, "Kraxda Supplies"): the key
+  stage again with ``WIDE_CAP``, so that the rarer of those keys (the word pair) block;
+- no key of the query is known at all (every word misspelt beyond correction, or unknown):
+  the trigram index, which is fast for such queries since their trigrams are rare too.
+The trigram index is never used for names of frequent words: its posting lists are then
+long, and that is what made the slowest searches (over a second at 1M names).
 
 ``candidates_many`` answers a few hundred queries in one round trip (``unnest`` +
 ``LATERAL``); it runs in the caller's session, so a linker sees its own transaction.
@@ -26,13 +34,25 @@ from .normalize import normalize_name
 
 # A key met in more names than this is too common to block on.
 KEY_CAP = 1000
+# The second chance of a query whose keys are all more common than KEY_CAP.
+WIDE_CAP = 20_000
+# The first pass of a batch: most names have a rare key (a word pair, an uncommon word),
+# and reading few postings per key is what makes a batch fast.
+RARE_CAPS = (50, 250)
 # Entities kept per query after the key stage (before filters and the re-rank).
 SHORT_LIST = 300
 
 _QUERIES = """
 unnest(CAST(:names AS text[]), CAST(:kinds AS text[]), CAST(:countries AS text[]),
-       CAST(:datasets AS text[]), CAST(:limits AS int[])) WITH ORDINALITY
-    AS q(name, kind, country, dataset, lim, i)
+       CAST(:datasets AS text[]), CAST(:limits AS int[]), CAST(:keys AS text[]))
+    WITH ORDINALITY AS q(name, kind, country, dataset, lim, keys, i)
+"""
+# The keys of each query, joined by a unit separator (keys are words and spaces): a
+# query's keys are derived once, then read by every pass.
+_SEP = "chr(31)"
+_KEYS = f"""
+SELECT q.i, array_to_string(search_query_keys(q.name), {_SEP})
+FROM unnest(CAST(:names AS text[])) WITH ORDINALITY AS q(name, i)
 """
 
 _COUNTRY = {
@@ -49,10 +69,14 @@ FROM (
            ln(1 + {cap}::float8 / z.df) AS w
     FROM (
         SELECT kk.key, h.entity_id, count(*) OVER (PARTITION BY kk.key) AS df
-        FROM unnest(search_name_keys({q})) AS kk(key)
+        FROM (
+            SELECT qk.key, bool_or(qk.key LIKE 'q:%') OVER () AS has_pairs
+            FROM unnest({keys}) AS qk(key)
+        ) kk
         CROSS JOIN LATERAL (
             SELECT x.entity_id FROM entity_name_keys x WHERE x.key = kk.key LIMIT {cap} + 1
         ) h
+        WHERE {key_filter}
     ) z
     WHERE z.df <= {cap}
 ) y
@@ -100,26 +124,38 @@ CROSS JOIN LATERAL (
 """
 
 
-_KEYLESS = """
-SELECT q.i FROM unnest(CAST(:names AS text[])) WITH ORDINALITY AS q(name, i)
-WHERE NOT EXISTS (
-    SELECT 1 FROM unnest(search_name_keys(q.name)) AS kk(key)
-    WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key
-                                 LIMIT {cap} + 1) c) BETWEEN 1 AND {cap}
-)
+# Per query that found nothing: 1 when some key of it is too common to block on (the wide
+# key stage may find what the others missed), else 0 when no key of it is known at all.
+_KEY_STATE = f"""
+SELECT q.i, coalesce(max(CASE WHEN c.n > {{cap}} THEN 1 WHEN c.n = 0 THEN 0 ELSE 0.5 END), 0)
+FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS q(keys, i)
+LEFT JOIN LATERAL unnest(string_to_array(q.keys, {_SEP})) AS kk(key) ON true
+LEFT JOIN LATERAL (SELECT count(*) AS n FROM (
+    SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key LIMIT {{cap}} + 1) c) c ON true
+GROUP BY q.i
 """
 
-
-def key_hits_sql(q: str, *, cap: int = KEY_CAP, short: int = SHORT_LIST) -> str:
-    """The key stage as SQL over the text expression ``q`` (already normalised)."""
-    return KEY_HITS.format(q=q, cap=int(cap), short=int(short))
+def key_hits_sql(keys: str, *, cap: int = KEY_CAP, short: int = SHORT_LIST,
+                 wide: bool = False) -> str:
+    """The key stage as SQL over ``keys``, an SQL expression of the query's keys (a
+    ``text[]``, from ``search_query_keys``, computed once per query). ``wide``:
+    the second chance of a query whose keys are frequent, with ``WIDE_CAP`` and only the
+    word-pair keys (the rarest of a name of common words), or all keys of a one-word query
+    (it has no pairs); scanning 20,000 postings of a single common word would only tell
+    that it is too common."""
+    key_filter = "true"
+    if wide:
+        cap = WIDE_CAP
+        key_filter = "(kk.key LIKE 'q:%' OR NOT kk.has_pairs)"
+    return KEY_HITS.format(keys=keys, cap=int(cap), short=int(short), key_filter=key_filter)
 
 
 async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuery], *,
                           min_similarity: float = 0.3, null_country_matches: bool = False,
                           cap: int = KEY_CAP, use_keys: bool = True) -> list[list[Candidate]]:
     """Top ``limit`` candidates of each query, best first (score: trigram similarity of the
-    normalised names). Two round trips at most, whatever the number of queries.
+    normalised names). One round trip for all queries, and up to three more for those that
+    found nothing (module docstring), whatever the number of queries.
     ``use_keys=False`` is the trigram index alone (the benchmarks' baseline)."""
     out: list[list[Candidate]] = [[] for _ in queries]
     names = [normalize_name(q.name) for q in queries]
@@ -127,35 +163,54 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
     if not todo:
         return out
     country = _COUNTRY[null_country_matches]
-    blocked = _BLOCKED.format(queries=_QUERIES, country=country,
-                              key_hits=key_hits_sql("q.name", cap=cap, short=SHORT_LIST))
+
+    def blocked(key_cap: int, wide: bool = False) -> str:
+        return _BLOCKED.format(queries=_QUERIES, country=country,
+                               key_hits=key_hits_sql(f"string_to_array(q.keys, {_SEP})",
+                                                     cap=key_cap, wide=wide))
+
+    keys = [""] * len(queries)
     if use_keys:
-        await _run(session, blocked, queries, names, todo, out, min_similarity)
-    empty = [i for i in todo if not out[i]]
-    if empty and use_keys:
-        # Keys that found entities which the filters then removed say "no candidate"; only
-        # queries whose keys found nothing at all are worth the trigram index.
-        rows = await session.execute(text(_KEYLESS.format(cap=int(cap))),
-                                     {"names": [names[i] for i in empty]})
-        empty = [empty[int(r[0]) - 1] for r in rows]
+        for i, joined in await session.execute(text(_KEYS), {"names": [names[i] for i in todo]}):
+            keys[todo[int(i) - 1]] = joined or ""
+        empty = todo
+        for key_cap in (*(c for c in RARE_CAPS if c < cap), cap):
+            await _run(session, blocked(key_cap), queries, names, keys, empty, out,
+                       min_similarity)
+            empty = [i for i in empty if not out[i]]
+            if not empty:
+                return out
+        # Keys that found entities which the filters then removed say "no candidate"; the
+        # others get a second chance (module docstring).
+        rows = await session.execute(text(_KEY_STATE.format(cap=int(cap))),
+                                     {"keys": [keys[i] for i in empty]})
+        state = {empty[int(i) - 1]: float(s) for i, s in rows}
+        common = [i for i in empty if state.get(i) == 1]
+        if common:
+            await _run(session, blocked(cap, wide=True), queries, names, keys, common, out,
+                       min_similarity)
+        empty = [i for i in empty if state.get(i, 0) == 0]
+    else:
+        empty = todo
     if empty:
         await session.execute(
             text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
             {"t": str(min_similarity)})
         await _run(session, _TRIGRAM.format(queries=_QUERIES, country=country),
-                   queries, names, empty, out, min_similarity)
+                   queries, names, keys, empty, out, min_similarity)
     return out
 
 
 async def _run(session: AsyncSession, sql: str, queries: Sequence[CandidateQuery],
-               names: list[str], which: list[int], out: list[list[Candidate]],
-               min_similarity: float) -> None:
+               names: list[str], keys: list[str], which: list[int],
+               out: list[list[Candidate]], min_similarity: float) -> None:
     rows = await session.execute(text(sql), {
         "names": [names[i] for i in which],
         "kinds": [queries[i].kind for i in which],
         "countries": [_upper(queries[i].country) for i in which],
         "datasets": [queries[i].exclude_dataset for i in which],
         "limits": [queries[i].limit for i in which],
+        "keys": [keys[i] for i in which],
         "min_sim": min_similarity,
     })
     for i, entity_id, score in rows:

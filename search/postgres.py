@@ -1,13 +1,14 @@
 """The default backend: PostgreSQL itself, no extra service.
 
 Names are matched in two stages: the blocking keys of the query (search/blocking.py: tokens,
-metaphones, neighbour pairs, IDF-weighted) give a short list of entities, and pg_trgm's word
-similarity is computed over their names only; the GIN trigram index is the fallback when the
-keys find nothing (a typo in the only distinctive word). Totals and facets count within the
-short list (``SEARCH_SHORT_LIST``). Identifiers are matched on the expression
-index ``search_identifier_key(scheme, value)``. Ranking adds a full-text component
-(``ts_rank`` over the normalised name: whole-word matches rank above partial ones). The
-tables are the index: ``index_entities`` has nothing to write.
+metaphones, neighbour pairs, IDF-weighted, misspelt words corrected against the vocabulary)
+give a short list of entities, and pg_trgm's word similarity is computed over their names
+only. When the keys find nothing, the same second chances as for linking candidates apply
+(a wider key cap for names of common words; the trigram index only when no word of the
+query is known). Totals and facets count within the short list (``SEARCH_SHORT_LIST``).
+Identifiers are matched on the expression index ``search_identifier_key(scheme, value)``.
+Ranking adds a full-text component (``ts_rank`` over the normalised name: whole-word
+matches rank above partial ones). The tables are the index: ``index_entities`` has nothing to write.
 """
 
 from __future__ import annotations
@@ -37,33 +38,51 @@ from .normalize import normalize_name
 WORD_SIMILARITY = 0.5
 # Similarity of whole names for linking candidates (pg_trgm's default).
 SIMILARITY = 0.3
-# Entities the key stage of a search keeps (totals and facets count within them), and the
-# name hits below which the trigram fallback runs too.
+# Entities the key stage of a search keeps (totals and facets count within them).
 SEARCH_SHORT_LIST = 500
-ENOUGH = 1
 IDENTIFIER_SCORE = 2.0
 FACETS = ("kind", "country", "dataset")
 
 _SEARCH = """
-WITH keyed AS MATERIALIZED (
+WITH query_keys AS MATERIALIZED (
+    SELECT search_query_keys(:q) AS keys
+),
+keyed AS MATERIALIZED (
     {key_hits}
 ),
-key_names AS (
+key_names AS MATERIALIZED (
     SELECT n.entity_id, n.normalized FROM keyed k JOIN entity_names n ON n.entity_id = k.entity_id
     WHERE word_similarity(:q, n.normalized) >= {word_similarity}
 ),
+key_state AS MATERIALIZED (
+    -- Only read when the keys found nothing: 1 some key of the query is too common to block
+    -- on, 0 no key of it is known at all (search/blocking.py).
+    SELECT coalesce(max(CASE WHEN c.n > {cap} THEN 1 WHEN c.n = 0 THEN 0 ELSE 0.5 END), 0) AS s
+    FROM unnest((SELECT keys FROM query_keys)) AS kk(key)
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM (
+        SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key LIMIT {cap} + 1) c) c
+),
+wide_names AS (
+    -- A name of common words: the key stage again, with a wider cap.
+    SELECT n.entity_id, n.normalized FROM ({wide_key_hits}) k
+    JOIN entity_names n ON n.entity_id = k.entity_id
+    WHERE NOT EXISTS (SELECT 1 FROM key_names) AND (SELECT s FROM key_state) = 1
+      AND word_similarity(:q, n.normalized) >= {word_similarity}
+),
 trigram_names AS (
-    -- The fallback (a typo in the only distinctive word): the trigram index, run only
-    -- when the keys found too little.
+    -- No word of the query is known, even corrected: the trigram index, which is fast
+    -- for such queries (their trigrams are rare too).
     SELECT n.entity_id, n.normalized FROM entity_names n
-    WHERE n.normalized %> :q AND (SELECT count(*) FROM key_names) < :enough
+    WHERE n.normalized %> :q
+      AND NOT EXISTS (SELECT 1 FROM key_names) AND (SELECT s FROM key_state) = 0
 ),
 name_hits AS (
     SELECT c.entity_id,
            max(0.6 * word_similarity(:q, c.normalized) + 0.25 * similarity(:q, c.normalized)
                + 0.15 * ts_rank(to_tsvector('simple', c.normalized),
                                 plainto_tsquery('simple', :q))) AS score
-    FROM (SELECT * FROM key_names UNION SELECT * FROM trigram_names) c
+    FROM (SELECT * FROM key_names UNION SELECT * FROM wide_names
+          UNION SELECT * FROM trigram_names) c
     GROUP BY c.entity_id
 ),
 id_hits AS (
@@ -130,22 +149,27 @@ class PostgresBackend:
         if not q and not keys:
             return SearchResult(hits=[], facets={f: {} for f in FACETS}, total=0,
                                 served_by=self.name)
-        params: dict[str, Any] = {"q": q, "keys": keys, "n": query.limit + 1,
-                                  "enough": max(ENOUGH, query.limit + 1)}
+        params: dict[str, Any] = {"q": q, "keys": keys, "n": query.limit + 1}
         filters = _filters(query.kind, query.country, query.dataset, params)
         after = "true"
         offset = 0
         if query.cursor:
             params["after_score"], params["after_id"], offset = decode_cursor(query.cursor)
             after = ("(score < :after_score OR (score = :after_score AND id > :after_id))")
-        sql = _SEARCH.format(key_hits=blocking.key_hits_sql("CAST(:q AS text)",
-                                                            short=SEARCH_SHORT_LIST),
+        keys_sql = "(SELECT keys FROM query_keys)"
+        sql = _SEARCH.format(key_hits=blocking.key_hits_sql(keys_sql, short=SEARCH_SHORT_LIST),
+                             wide_key_hits=blocking.key_hits_sql(
+                                 keys_sql, short=SEARCH_SHORT_LIST, wide=True),
+                             cap=blocking.KEY_CAP,
                              word_similarity=WORD_SIMILARITY,
                              identifier_score=IDENTIFIER_SCORE,
                              filters=" AND ".join(filters) or "true", after=after)
         async with self.sessionmaker() as session, session.begin():
+            # A generic plan, made once per connection: this statement takes longer to plan
+            # (about 17 ms) than to run, and its best plan does not depend on the query.
             await session.execute(
-                text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true), "
+                     "set_config('plan_cache_mode', 'force_generic_plan', true)"),
                 {"t": str(WORD_SIMILARITY)})
             rows = (await session.execute(text(sql), params)).all()
         hits: list[Hit] = []
