@@ -3,8 +3,8 @@
 Every name has keys in ``entity_name_keys``: its tokens and their metaphones, written by
 triggers in the same transaction as the name. The query's keys are derived in SQL by the
 same function (``search_name_keys``), so both sides always agree; ``search_query_keys``
-adds the keys of the query with each unknown word corrected to its nearest word in
-``name_words`` (a typo in the only distinctive word). For each query key, the btree yields
+adds the keys of the query read with its rare words corrected (search/corrections.py: a
+typo in the only distinctive word). For each query key, the btree yields
 at most ``cap + 1`` entities; a key found more often than ``cap`` (legal forms, "trade",
 "group") is skipped, and the others weigh ``ln(1 + cap / df)`` (IDF). The entities sharing
 the most weight form a short list; only that list is filtered (kind, country, dataset) and
@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .backend import Candidate, CandidateQuery
+from .corrections import readings
 from .normalize import normalize_name
 
 # A key met in more names than this is too common to block on.
@@ -44,16 +45,13 @@ SHORT_LIST = 300
 
 _QUERIES = """
 unnest(CAST(:names AS text[]), CAST(:kinds AS text[]), CAST(:countries AS text[]),
-       CAST(:datasets AS text[]), CAST(:limits AS int[]), CAST(:keys AS text[]))
-    WITH ORDINALITY AS q(name, kind, country, dataset, lim, keys, i)
+       CAST(:datasets AS text[]), CAST(:limits AS int[]), CAST(:readings AS text[]))
+    WITH ORDINALITY AS q(name, kind, country, dataset, lim, readings, i)
 """
-# The keys of each query, joined by a unit separator (keys are words and spaces): a
-# query's keys are derived once, then read by every pass.
+# The readings of a query (search/corrections.py), joined by a unit separator: names are
+# words and spaces.
 _SEP = "chr(31)"
-_KEYS = f"""
-SELECT q.i, array_to_string(search_query_keys(q.name), {_SEP})
-FROM unnest(CAST(:names AS text[])) WITH ORDINALITY AS q(name, i)
-"""
+_QUERY_KEYS = f"search_query_keys(string_to_array(q.readings, {_SEP}))"
 
 _COUNTRY = {
     # A probe of unknown country, or a target of unknown country, still meets.
@@ -61,27 +59,29 @@ _COUNTRY = {
     False: "(q.country IS NULL OR e.country = q.country)",
 }
 
-# The key stage for one query ``q`` (a LATERAL subquery): entity ids by summed key weight.
+# The key stage for one query (a LATERAL subquery): entity ids by summed key weight. Each
+# key's postings are counted first, up to cap + 1 (an index-only scan that returns
+# nothing), and only the keys that block are read: most of a name's keys are common words
+# whose postings would be read only to be thrown away.
 KEY_HITS = """
-SELECT y.entity_id, sum(y.w) AS kscore
+SELECT h.entity_id, sum(k.w) AS kscore
 FROM (
-    SELECT DISTINCT ON (z.key, z.entity_id) z.key, z.entity_id,
-           ln(1 + {cap}::float8 / z.df) AS w
+    SELECT kk.key, ln(1 + {cap}::float8 / c.df) AS w
     FROM (
-        SELECT kk.key, h.entity_id, count(*) OVER (PARTITION BY kk.key) AS df
-        FROM (
-            SELECT qk.key, bool_or(qk.key LIKE 'q:%') OVER () AS has_pairs
-            FROM unnest({keys}) AS qk(key)
-        ) kk
-        CROSS JOIN LATERAL (
-            SELECT x.entity_id FROM entity_name_keys x WHERE x.key = kk.key LIMIT {cap} + 1
-        ) h
-        WHERE {key_filter}
-    ) z
-    WHERE z.df <= {cap}
-) y
-GROUP BY y.entity_id
-ORDER BY kscore DESC, y.entity_id
+        SELECT qk.key, bool_or(qk.key LIKE 'q:%') OVER () AS has_pairs
+        FROM unnest({keys}) AS qk(key)
+    ) kk
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS df FROM (
+            SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key LIMIT {cap} + 1) n
+    ) c
+    WHERE c.df BETWEEN 1 AND {cap} AND {key_filter}
+) k
+CROSS JOIN LATERAL (
+    SELECT DISTINCT x.entity_id FROM entity_name_keys x WHERE x.key = k.key
+) h
+GROUP BY h.entity_id
+ORDER BY kscore DESC, h.entity_id
 LIMIT {short}
 """
 
@@ -128,8 +128,8 @@ CROSS JOIN LATERAL (
 # key stage may find what the others missed), else 0 when no key of it is known at all.
 _KEY_STATE = f"""
 SELECT q.i, coalesce(max(CASE WHEN c.n > {{cap}} THEN 1 WHEN c.n = 0 THEN 0 ELSE 0.5 END), 0)
-FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS q(keys, i)
-LEFT JOIN LATERAL unnest(string_to_array(q.keys, {_SEP})) AS kk(key) ON true
+FROM unnest(CAST(:readings AS text[])) WITH ORDINALITY AS q(readings, i)
+LEFT JOIN LATERAL unnest({_QUERY_KEYS}) AS kk(key) ON true
 LEFT JOIN LATERAL (SELECT count(*) AS n FROM (
     SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key LIMIT {{cap}} + 1) c) c ON true
 GROUP BY q.i
@@ -138,7 +138,7 @@ GROUP BY q.i
 def key_hits_sql(keys: str, *, cap: int = KEY_CAP, short: int = SHORT_LIST,
                  wide: bool = False) -> str:
     """The key stage as SQL over ``keys``, an SQL expression of the query's keys (a
-    ``text[]``, from ``search_query_keys``, computed once per query). ``wide``:
+    ``text[]``, from ``search_query_keys``). ``wide``:
     the second chance of a query whose keys are frequent, with ``WIDE_CAP`` and only the
     word-pair keys (the rarest of a name of common words), or all keys of a one-word query
     (it has no pairs); scanning 20,000 postings of a single common word would only tell
@@ -166,16 +166,16 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
 
     def blocked(key_cap: int, wide: bool = False) -> str:
         return _BLOCKED.format(queries=_QUERIES, country=country,
-                               key_hits=key_hits_sql(f"string_to_array(q.keys, {_SEP})",
-                                                     cap=key_cap, wide=wide))
+                               key_hits=key_hits_sql(_QUERY_KEYS, cap=key_cap, wide=wide))
 
-    keys = [""] * len(queries)
+    joined = [""] * len(queries)  # readings of each query, joined by _SEP
     if use_keys:
-        for i, joined in await session.execute(text(_KEYS), {"names": [names[i] for i in todo]}):
-            keys[todo[int(i) - 1]] = joined or ""
+        for i, found in zip(todo, await readings(session, [names[i] for i in todo]),
+                            strict=True):
+            joined[i] = "\x1f".join(found)
         empty = todo
         for key_cap in (*(c for c in RARE_CAPS if c < cap), cap):
-            await _run(session, blocked(key_cap), queries, names, keys, empty, out,
+            await _run(session, blocked(key_cap), queries, names, joined, empty, out,
                        min_similarity)
             empty = [i for i in empty if not out[i]]
             if not empty:
@@ -183,11 +183,11 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
         # Keys that found entities which the filters then removed say "no candidate"; the
         # others get a second chance (module docstring).
         rows = await session.execute(text(_KEY_STATE.format(cap=int(cap))),
-                                     {"keys": [keys[i] for i in empty]})
+                                     {"readings": [joined[i] for i in empty]})
         state = {empty[int(i) - 1]: float(s) for i, s in rows}
         common = [i for i in empty if state.get(i) == 1]
         if common:
-            await _run(session, blocked(cap, wide=True), queries, names, keys, common, out,
+            await _run(session, blocked(cap, wide=True), queries, names, joined, common, out,
                        min_similarity)
         empty = [i for i in empty if state.get(i, 0) == 0]
     else:
@@ -197,12 +197,12 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
             text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
             {"t": str(min_similarity)})
         await _run(session, _TRIGRAM.format(queries=_QUERIES, country=country),
-                   queries, names, keys, empty, out, min_similarity)
+                   queries, names, joined, empty, out, min_similarity)
     return out
 
 
 async def _run(session: AsyncSession, sql: str, queries: Sequence[CandidateQuery],
-               names: list[str], keys: list[str], which: list[int],
+               names: list[str], joined: list[str], which: list[int],
                out: list[list[Candidate]], min_similarity: float) -> None:
     rows = await session.execute(text(sql), {
         "names": [names[i] for i in which],
@@ -210,7 +210,7 @@ async def _run(session: AsyncSession, sql: str, queries: Sequence[CandidateQuery
         "countries": [_upper(queries[i].country) for i in which],
         "datasets": [queries[i].exclude_dataset for i in which],
         "limits": [queries[i].limit for i in which],
-        "keys": [keys[i] for i in which],
+        "readings": [joined[i] for i in which],
         "min_sim": min_similarity,
     })
     for i, entity_id, score in rows:

@@ -29,6 +29,7 @@ from .backend import (
     decode_cursor,
     encode_cursor,
 )
+from .corrections import readings
 from .highlight import highlight_names
 from .idkey import query_keys
 from .normalize import normalize_name
@@ -45,7 +46,7 @@ FACETS = ("kind", "country", "dataset")
 
 _SEARCH = """
 WITH query_keys AS MATERIALIZED (
-    SELECT search_query_keys(:q) AS keys
+    SELECT search_query_keys(CAST(:readings AS text[])) AS keys
 ),
 keyed AS MATERIALIZED (
     {key_hits}
@@ -165,6 +166,7 @@ class PostgresBackend:
                              identifier_score=IDENTIFIER_SCORE,
                              filters=" AND ".join(filters) or "true", after=after)
         async with self.sessionmaker() as session, session.begin():
+            params["readings"] = (await readings(session, [q]))[0] if q else []
             # A generic plan, made once per connection: this statement takes longer to plan
             # (about 17 ms) than to run, and its best plan does not depend on the query.
             await session.execute(

@@ -11,6 +11,7 @@ from registry.entities.bulk import EntityRow, upsert_entities
 from registry.models import Dataset
 from search.backend import CandidateQuery
 from search.blocking import candidates_many, key_hits_sql
+from search.corrections import readings
 from search.normalize import normalize_name
 
 
@@ -26,8 +27,8 @@ async def _write(session: AsyncSession, names: dict[str, str]) -> dict[str, int]
 
 
 async def _query_keys(session: AsyncSession, query: str) -> set[str]:
-    keys = await session.scalar(text("SELECT search_query_keys(:q)"),
-                                {"q": normalize_name(query)})
+    [found] = await readings(session, [normalize_name(query)])
+    keys = await session.scalar(text("SELECT search_query_keys(:r)"), {"r": found})
     return set(keys or [])
 
 
@@ -66,8 +67,9 @@ async def test_the_key_stage_alone_finds_a_name_with_a_typo_in_its_rare_word(
     # cap=3: "constructora" and "iberica" are too frequent to block on, as legal forms and
     # trade words are in a large register; "zamoanos" lost a consonant, so its metaphone
     # differs too. Only the corrected word can find the target.
-    rows = await session.execute(text(key_hits_sql("search_query_keys(CAST(:q AS text))", cap=3)),
-                                 {"q": normalize_name("Constructora Iberica Zamoanos")})
+    [found] = await readings(session, [normalize_name("Constructora Iberica Zamoanos")])
+    rows = await session.execute(
+        text(key_hits_sql("search_query_keys(CAST(:r AS text[]))", cap=3)), {"r": found})
     assert [r.entity_id for r in rows] == [ids["target"]]
     [found] = await candidates_many(
         session, [CandidateQuery(name="Constructora Iberica Zamoanos", kind="company")],
