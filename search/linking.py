@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from normality import ascii_text
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.backend import Candidate, CandidateQuery
 from search.identifiers import canonical_scheme
@@ -47,20 +47,20 @@ class CandidateSource(Protocol):
     async def candidates(self, query: CandidateQuery) -> list[Candidate]: ...
 
 
-def default_candidate_source(session: AsyncSession,
-                             settings: Settings | None = None) -> CandidateSource:
+def default_candidate_source(session: AsyncSession, settings: Settings | None = None,
+                             backend: CandidateSource | None = None) -> CandidateSource:
     """THE candidate source every linking path uses (``registry link``, linking after an
     import or an approval, ``/match``): switch it here, once.
 
-    The search backend's ``candidates``: PostgreSQL blocking keys with a trigram re-rank
-    (search/blocking.py), run in this session so that linking sees its own transaction; or
-    OpenSearch when ``settings.opensearch_url`` is set.
+    With OpenSearch configured (``settings.opensearch_url``), ``backend``: the long-lived
+    search backend that the caller owns and closes (the app's, or the one a linking run
+    opens); a client per call would leak its connections. Otherwise, and when no backend is
+    given, PostgreSQL's blocking keys with a trigram re-rank (search/blocking.py), run in
+    this session so that linking sees its own transaction.
     """
-    if settings is not None and getattr(settings, "opensearch_url", None):
-        from search.factory import make_backend
-
-        return make_backend(settings, async_sessionmaker(bind=session.bind,
-                                                         expire_on_commit=False))
+    if backend is not None and settings is not None and getattr(settings, "opensearch_url",
+                                                                None):
+        return backend
     from search.blocking import BlockingCandidates
 
     return BlockingCandidates(session, min_similarity=LINK_SIMILARITY)

@@ -14,18 +14,25 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy import select, text, union
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.logging import get_logger
 from registry.models import Client, Lobbyist, Registrant
 from registry.settings import Settings
+from search.backend import IndexedBackend, SearchBackend
+from search.factory import make_backend
 from search.linking import DEFAULT_K, LinkStats, default_candidate_source, link_entities, probe_ids
 
 log = get_logger("registry.links")
 
 DEFAULT_BATCH = 500
+# Batches in flight: candidate search runs in PostgreSQL and scoring in Python, so two keep
+# two cores busy.
+DEFAULT_WORKERS = 2
+DEADLOCK_RETRIES = 3
 
 # What an import run wrote: entities it inserted or changed (``upsert_entities`` stamps them
 # with the run), and the institutions and officials of the meetings it wrote (a diary
@@ -46,14 +53,20 @@ async def run_entity_ids(session: AsyncSession, run_id: int) -> list[int]:
 
 async def run_linking(url: str, entity_ids: Sequence[int] | None, *,
                       batch: int = DEFAULT_BATCH, k: int = DEFAULT_K, run_id: int | None = None,
-                      settings: Settings | None = None, progress: bool = True) -> LinkStats:
+                      settings: Settings | None = None, progress: bool = True,
+                      workers: int = DEFAULT_WORKERS) -> LinkStats:
     """Link ``entity_ids`` (or the entities import run ``run_id`` wrote; with neither, every
     probe entity) in batches of one transaction each: an interrupted run keeps what it
-    linked, and a re-run only rewrites what changed."""
+    linked, and a re-run only rewrites what changed. ``workers`` batches run at once, each
+    in its own session: while PostgreSQL finds the candidates of one, Python scores
+    another."""
     engine = make_engine(url)
     total = LinkStats()
+    backend: IndexedBackend | None = None
     try:
         sm = make_sessionmaker(engine)
+        if settings is not None and settings.opensearch_url:
+            backend = make_backend(settings, sm)
         async with sm() as session:
             if entity_ids is not None:
                 ids = list(entity_ids)
@@ -69,18 +82,40 @@ async def run_linking(url: str, entity_ids: Sequence[int] | None, *,
                 ids = await probe_ids(session)
         bar = tqdm(total=len(ids), unit=" entities", desc="link", file=sys.stderr,
                    disable=not progress or None)
-        for start in range(0, len(ids), batch):
-            chunk = ids[start:start + batch]
-            async with sm() as session, session.begin():
-                source = default_candidate_source(session, settings)
-                stats = await link_entities(session, source, chunk, k=k)
-            total.add(stats)
-            bar.update(len(chunk))
-            bar.set_postfix(auto=total.auto, candidate=total.candidate)
+        chunks = [ids[start:start + batch] for start in range(0, len(ids), batch)]
+
+        async def worker() -> None:
+            while chunks:
+                chunk = chunks.pop(0)
+                stats = await _link_batch(sm, settings, backend, chunk, k)
+                total.add(stats)
+                bar.update(len(chunk))
+                bar.set_postfix(auto=total.auto, candidate=total.candidate)
+
+        await asyncio.gather(*(worker() for _ in range(max(1, workers))))
         bar.close()
     finally:
+        if backend is not None:
+            await backend.close()
         await engine.dispose()
     return total
+
+
+async def _link_batch(sm: async_sessionmaker[AsyncSession], settings: Settings | None,
+                      backend: SearchBackend | None, chunk: list[int], k: int) -> LinkStats:
+    """One batch, one transaction. Two batches can meet on a pair whose both sides are
+    probes; a deadlock between them is retried (PostgreSQL aborted one side of it)."""
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            async with sm() as session, session.begin():
+                source = default_candidate_source(session, settings, backend)
+                return await link_entities(session, source, chunk, k=k)
+        except DBAPIError as error:
+            code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+            if code not in ("40P01", "40001") or attempt == DEADLOCK_RETRIES:
+                raise
+            log.warning("link_batch_retried", reason=code, attempt=attempt + 1)
+    raise AssertionError("unreachable")
 
 
 def describe(stats: LinkStats) -> str:
@@ -109,7 +144,8 @@ def link_after_import(url: str, settings: Settings, run_id: int | None, link: bo
 
 
 async def link_registrant(session: AsyncSession, settings: Settings | None,
-                          registrant_id: int) -> LinkStats | None:
+                          registrant_id: int,
+                          backend: SearchBackend | None = None) -> LinkStats | None:
     """Link an approved entry's entity, lobbyists and clients (a few entities), in the
     caller's transaction. Linking is a convenience next to the approval, so it runs in a
     savepoint and a failure is logged rather than undoing the approval."""
@@ -122,8 +158,8 @@ async def link_registrant(session: AsyncSession, settings: Settings | None,
         return None
     try:
         async with session.begin_nested():
-            return await link_entities(session, default_candidate_source(session, settings),
-                                       ids)
+            return await link_entities(
+                session, default_candidate_source(session, settings, backend), ids)
     except Exception:  # see the docstring: the approval stands
         log.exception("linking after approval failed", registrant_id=registrant_id)
         return None

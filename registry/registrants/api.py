@@ -211,7 +211,8 @@ class RegistrantController(Controller):
         registrant = await service.approve(db_session, Actor(request), registrant_id,
                                            data.reason if data else None)
         # The published entry joins the linked picture straight away (a few entities).
-        await link_registrant(db_session, _settings(request), registrant.id)
+        await link_registrant(db_session, _settings(request), registrant.id,
+                              getattr(request.app.state, "search_backend", None))
         return await _published(db_session, request, registrant)
 
     @post("/{registrant_id:int}/reject", operation_id="rejectRegistrant",

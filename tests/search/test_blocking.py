@@ -67,11 +67,26 @@ async def test_the_key_stage_alone_finds_a_name_with_a_typo_in_its_rare_word(
     # cap=3: "constructora" and "iberica" are too frequent to block on, as legal forms and
     # trade words are in a large register; "zamoanos" lost a consonant, so its metaphone
     # differs too. Only the corrected word can find the target.
-    [found] = await readings(session, [normalize_name("Constructora Iberica Zamoanos")])
+    [read] = await readings(session, [normalize_name("Constructora Iberica Zamoanos")])
     rows = await session.execute(
-        text(key_hits_sql("search_query_keys(CAST(:r AS text[]))", cap=3)), {"r": found})
+        text(key_hits_sql("search_query_keys(CAST(:r AS text[]))", cap=3)), {"r": read})
     assert [r.entity_id for r in rows] == [ids["target"]]
     [found] = await candidates_many(
         session, [CandidateQuery(name="Constructora Iberica Zamoanos", kind="company")],
         cap=3, min_similarity=0.3)
     assert found and found[0].entity_id == ids["target"]
+
+
+async def test_a_word_only_the_probe_itself_has_is_still_corrected(
+        session: AsyncSession) -> None:
+    # Linking searches with names that are stored too: a supplier's misspelt word is in
+    # one name, its own, and must still be read as the word the register has.
+    await _write(session, {"reg": "Zamoranos Constructora S.L.",
+                           "supplier": "Zamornos Constructora"})
+    [read] = await readings(session, [normalize_name("Zamornos Constructora")])
+    assert read[0] == "zamornos constructora"
+    assert "zamoranos constructora" in read[1:]
+    # A word that two names share is taken as written.
+    await _write(session, {"other": "Zamornos Ingenieros"})
+    [read] = await readings(session, [normalize_name("Zamornos Constructora")])
+    assert read == ["zamornos constructora"]
