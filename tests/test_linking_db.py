@@ -8,11 +8,12 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.links import service
 from registry.links.export import export_links
+from registry.links.jobs import run_linking
 from registry.models import AuditLog, Entity, Link
 from registry.settings import Settings
 from search.blocking import BlockingCandidates
@@ -197,3 +198,22 @@ async def test_export_links(tmp_path: Path, session: AsyncSession,
     assert set(lines[0]) == {"left", "right", "score", "status", "evidence"}
     manifest = json.loads((tmp_path / "links.jsonl.manifest.json").read_text())
     assert manifest["counts"]["links"] == len(lines) and manifest["format"] == "links"
+
+
+async def test_batches_in_flight_link_as_one_batch_does(database_url: str,
+                                                       session: AsyncSession,
+                                                       demo: dict[str, Any]) -> None:
+    async def links() -> list[tuple[int, int, str, float]]:
+        rows = await session.execute(select(Link.left_id, Link.right_id, Link.status,
+                                            Link.score))
+        return sorted((a, b, s, round(x, 6)) for a, b, s, x in rows)
+
+    whole = await run_linking(database_url, None, batch=10_000, workers=1, progress=False)
+    expected = await links()
+    await session.execute(delete(Link))
+    await session.commit()
+    # Batches of two probes, two at a time: pairs meet across batches and transactions.
+    split = await run_linking(database_url, None, batch=2, workers=2, progress=False)
+    assert await links() == expected
+    assert (split.auto, split.candidate) == (whole.auto, whole.candidate)
+    assert expected and split.probes == whole.probes > 2
