@@ -26,7 +26,9 @@ class Contract(Base):
               postgresql_using="gin"),
     )
     id: Mapped[int] = pk()
-    dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
+    # Provenance without foreign keys (migration 0012, as 0007 for entities): the dataset
+    # and the run exist before the first row and nothing deletes them.
+    dataset: Mapped[str] = mapped_column(Text)
     ocid: Mapped[str] = mapped_column(Text, index=True)
     title: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
@@ -38,8 +40,7 @@ class Contract(Base):
     date: Mapped[dt.datetime | None]  # latest release date
     compiled: Mapped[dict[str, Any]] = json_object()  # the compiled release
     release_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    import_run_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("import_runs.id", ondelete="SET NULL"))
+    import_run_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
 
