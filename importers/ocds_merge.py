@@ -31,35 +31,57 @@ from ocdsmerge.rules import MergeRules
 
 from .ocds_single import compile_single
 
+# The merge rules as a tree, so that the walk looks a field up in its parent's rules instead
+# of building and hashing its whole path: field -> (rule, rules below it).
+_Tree = dict[str, tuple[str | None, "_Tree"]]
+_EMPTY: _Tree = {}
+_NO_RULE: tuple[str | None, _Tree] = (None, _EMPTY)
 _MISSING = object()
+_trees: dict[int, tuple[MergeRules, _Tree]] = {}
 
 
 class _Unsupported(Exception):
     pass
 
 
-class _Obj(dict[str, Any]):
-    """An object of the compiled release being built (a plain dict is a value)."""
+class _Build:
+    """The compiled release being built. Its objects and arrays are plain dicts and lists,
+    known by their ids (a value from a release is never one of them), so the result needs
+    no copying pass; the nulls it holds are dropped at the end."""
 
-    __slots__ = ()
-
-
-class _Arr(list[_Obj]):
-    """An array of objects being built, with its objects by ``str(id)``."""
-
-    __slots__ = ("by_id", "ids")
+    __slots__ = ("arrays", "nulls", "objects")
 
     def __init__(self) -> None:
-        super().__init__()
-        self.by_id: dict[str, _Obj] = {}
-        self.ids: dict[str, Any] = {}  # the original id, to refuse a change of its type
+        self.objects: set[int] = set()
+        # id of an array -> its objects by str(id), and each one's original id
+        self.arrays: dict[int, tuple[dict[str, dict[str, Any]], dict[str, Any]]] = {}
+        self.nulls: list[tuple[dict[str, Any], str]] = []
+
+
+def _rule_tree(rules: MergeRules) -> _Tree:
+    cached = _trees.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    root: _Tree = {}
+    for path, rule in rules.items():
+        node = root
+        for n, key in enumerate(path):
+            old_rule, sub = node.get(key, (None, None))
+            sub = {} if sub is None else sub
+            node[key] = (rule if n == len(path) - 1 else old_rule, sub)
+            node = sub
+    # A release's tag is dropped whatever the rules say (ocdsmerge pops it).
+    root = {**root, "tag": ("omitWhenMerged", _EMPTY)}
+    _trees[id(rules)] = (rules, root)
+    return root
 
 
 def compile_releases(releases: list[dict[str, Any]], rules: MergeRules,
                      base: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """``CompiledRelease(data=base, merge_rules=rules)`` extended with ``releases`` (or
     ``Merger(merge_rules=rules).create_compiled_release(releases)`` without ``base``), or
-    None when ocdsmerge itself must do it."""
+    None when ocdsmerge itself must do it. The result shares values with the input (as
+    ocdsmerge's does)."""
     if not releases:
         return None
     if base is None and len(releases) == 1:
@@ -70,67 +92,81 @@ def compile_releases(releases: list[dict[str, Any]], rules: MergeRules,
                                                              key=itemgetter("date"))
     except (KeyError, TypeError):
         return None
-    root = _Obj()
+    tree = _rule_tree(rules)
+    build = _Build()
+    root: dict[str, Any] = {}
     try:
-        if base is not None:
-            _merge_object(root, {k: v for k, v in base.items() if k != "tag"}, (), rules)
-        for release in ordered:
-            _merge_object(root, {k: v for k, v in release.items() if k != "tag"}, (), rules)
+        for release in ordered if base is None else [base, *ordered]:
+            _merge_object(build, root, release, tree)
     except _Unsupported:
         return None
+    for node, key in build.nulls:  # null replaces a value, then is left out
+        if key in node and node[key] is None:
+            del node[key]
     last = ordered[-1]
     ocid, date = last.get("ocid"), last.get("date")
     out: dict[str, Any] = {"tag": ["compiled"], "id": f"{ocid}-{date}", "date": date,
                            "ocid": ocid}
-    out.update(_render(root))
+    out.update(root)
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _merge_object(node: _Obj, obj: dict[str, Any], rule_path: tuple[str, ...],
-                  rules: MergeRules) -> bool:
+def _merge_object(build: _Build, node: dict[str, Any], obj: dict[str, Any],
+                  tree: _Tree) -> bool:
     """Merge ``obj`` into ``node``; returns whether ``obj`` yielded anything (a value,
     ``null`` included, somewhere inside it)."""
     found = False
+    objects, arrays = build.objects, build.arrays
     for key, value in obj.items():
-        path = (*rule_path, key)
-        rule = rules.get(path)
+        rule, sub = tree.get(key, _NO_RULE)
         if rule == "omitWhenMerged":
             continue
         old = node.get(key, _MISSING)
         if (rule == "wholeListMerge" or not isinstance(value, dict | list)
                 or (type(value) is list and any(not isinstance(v, dict) for v in value))):
-            if type(old) is _Obj or type(old) is _Arr:
+            if old is not _MISSING and (id(old) in objects or id(old) in arrays):
                 raise _Unsupported  # a value over an object or an array of objects
             node[key] = value  # an existing key keeps its position
+            if value is None:
+                build.nulls.append((node, key))
             found = True
         elif value:
             if isinstance(value, list):
-                arr = _Arr() if old is _MISSING else old
-                if type(arr) is not _Arr:
+                if old is _MISSING:
+                    new_arr: list[dict[str, Any]] = []
+                    index: tuple[dict[str, dict[str, Any]], dict[str, Any]] = ({}, {})
+                    if _merge_array(build, new_arr, index, value, sub):
+                        arrays[id(new_arr)] = index
+                        node[key] = new_arr
+                        found = True
+                elif id(old) in arrays:
+                    found = _merge_array(build, old, arrays[id(old)], value, sub) or found
+                else:
                     raise _Unsupported
-                if _merge_array(arr, value, path, rules):
+            elif old is _MISSING:
+                child: dict[str, Any] = {}
+                if _merge_object(build, child, value, sub):
+                    objects.add(id(child))
+                    node[key] = child
                     found = True
-                    if old is _MISSING:
-                        node[key] = arr
+            elif id(old) in objects:
+                found = _merge_object(build, old, value, sub) or found
             else:
-                child = _Obj() if old is _MISSING else old
-                if type(child) is not _Obj:
-                    raise _Unsupported
-                if _merge_object(child, value, path, rules):
-                    found = True
-                    if old is _MISSING:
-                        node[key] = child
+                raise _Unsupported
     return found
 
 
-def _merge_array(arr: _Arr, items: list[dict[str, Any]], rule_path: tuple[str, ...],
-                 rules: MergeRules) -> bool:
+def _merge_array(build: _Build, arr: list[dict[str, Any]],
+                 index: tuple[dict[str, dict[str, Any]], dict[str, Any]],
+                 items: list[dict[str, Any]], tree: _Tree) -> bool:
     found = False
+    by_id, ids = index
     seen: set[str] = set()
     for item in items:
         if "id" not in item:
-            child = _Obj()
-            if _merge_object(child, item, rule_path, rules):
+            child: dict[str, Any] = {}
+            if _merge_object(build, child, item, tree):
+                build.objects.add(id(child))
                 arr.append(child)
                 found = True
             continue
@@ -141,26 +177,18 @@ def _merge_array(arr: _Arr, items: list[dict[str, Any]], rule_path: tuple[str, .
         if key in seen:
             raise _Unsupported  # ocdsmerge merges objects that share an id, with a warning
         seen.add(key)
-        existing = arr.by_id.get(key)
+        existing = by_id.get(key)
         if existing is not None:
-            if type(arr.ids[key]) is not type(ident):
+            if type(ids[key]) is not type(ident):
                 raise _Unsupported  # 1 and "1": one object for ocdsmerge, but which id?
-            found = _merge_object(existing, item, rule_path, rules) or found
+            found = _merge_object(build, existing, item, tree) or found
             continue
-        child = _Obj()
-        if _merge_object(child, item, rule_path, rules):
+        child = {}
+        if _merge_object(build, child, item, tree):
             child["id"] = ident  # ocdsmerge sets it on the object it creates, whatever the rules
+            build.objects.add(id(child))
             arr.append(child)
-            arr.by_id[key] = child
-            arr.ids[key] = ident
+            by_id[key] = child
+            ids[key] = ident
             found = True
     return found
-
-
-def _render(node: Any) -> Any:
-    kind = type(node)
-    if kind is _Obj:
-        return {k: _render(v) for k, v in node.items() if v is not None}
-    if kind is _Arr:
-        return [_render(item) for item in node]
-    return node
