@@ -418,3 +418,19 @@ async def test_demo_contracts_come_from_the_ocds_importer(demo: dict[str, Any],
     buyers = (await session.scalars(select(ContractParty).where(
         ContractParty.role == "buyer"))).all()
     assert len(buyers) == 3
+
+
+async def test_a_batch_mixing_stored_and_new_releases_is_written_once(
+        database_url: str, session: AsyncSession) -> None:
+    """A batch is first copied as all new; when one of its releases is stored already the
+    copy is undone and the batch takes the lookup path: nothing is written twice, and the
+    new release is still imported and compiled."""
+    await import_ocds(database_url, [RELEASES])
+    mixed = await import_ocds(database_url, [RELEASES, UPDATE])  # one batch, one is new
+    assert (mixed.imported, mixed.updated, mixed.unchanged, mixed.skipped) == (0, 1, 3, 0)
+    keys = (await session.scalars(select(RecordVersion.version_key))).all()
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 4
+    after = await contract(session, "ocds-test-001")
+    assert after.release_count == 3 and len(after.awards) == 1
+    assert after.compiled == merge(
+        [r for r in releases_in(RELEASES, UPDATE) if r["ocid"] == "ocds-test-001"])

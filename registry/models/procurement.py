@@ -26,28 +26,33 @@ class Contract(Base):
               postgresql_using="gin"),
     )
     id: Mapped[int] = pk()
-    dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
+    # Provenance without foreign keys (migration 0012, as 0007 for entities): the dataset
+    # and the run exist before the first row and nothing deletes them.
+    dataset: Mapped[str] = mapped_column(Text)
     ocid: Mapped[str] = mapped_column(Text, index=True)
     title: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(Text)  # tender status
-    buyer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("entities.id", ondelete="SET NULL"), index=True)
+    # -> entities.id, ON DELETE SET NULL: kept by statement-level triggers (migration 0012),
+    # as are the references of the tables below.
+    buyer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     value_amount: Mapped[Decimal | None] = mapped_column(Numeric)
     value_currency: Mapped[str | None] = mapped_column(Text)
     date: Mapped[dt.datetime | None]  # latest release date
     compiled: Mapped[dict[str, Any]] = json_object()  # the compiled release
     release_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    import_run_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("import_runs.id", ondelete="SET NULL"))
+    import_run_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
 
     parties: Mapped[list[ContractParty]] = relationship(
+        primaryjoin="Contract.id == foreign(ContractParty.contract_id)",
         cascade="all, delete-orphan", lazy="selectin", order_by="ContractParty.id")
     awards: Mapped[list[Award]] = relationship(
+        primaryjoin="Contract.id == foreign(Award.contract_id)",
         cascade="all, delete-orphan", lazy="selectin", order_by="Award.id")
     agreements: Mapped[list[ContractAgreement]] = relationship(
+        primaryjoin="Contract.id == foreign(ContractAgreement.contract_id)",
         cascade="all, delete-orphan", lazy="selectin", order_by="ContractAgreement.id")
 
 
@@ -55,9 +60,8 @@ class ContractParty(Base):
     __tablename__ = "contract_parties"
     __table_args__ = (Index(None, "entity_id", "role"),)
     id: Mapped[int] = pk()
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"),
-                                             index=True)
-    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    contract_id: Mapped[int] = mapped_column(BigInteger, index=True)  # -> contracts.id, CASCADE
+    entity_id: Mapped[int] = mapped_column(BigInteger)  # -> entities.id, CASCADE
     party_id: Mapped[str] = mapped_column(Text)  # the OCDS party id within the process
     role: Mapped[str] = mapped_column(Text)  # buyer, procuringEntity, tenderer, supplier, ...
 
@@ -65,8 +69,7 @@ class ContractParty(Base):
 class Award(Base):
     __tablename__ = "awards"
     id: Mapped[int] = pk()
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"),
-                                             index=True)
+    contract_id: Mapped[int] = mapped_column(BigInteger, index=True)  # -> contracts.id, CASCADE
     award_id: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(Text)
@@ -74,16 +77,15 @@ class Award(Base):
     value_amount: Mapped[Decimal | None] = mapped_column(Numeric)
     value_currency: Mapped[str | None] = mapped_column(Text)
     suppliers: Mapped[list[AwardSupplier]] = relationship(
+        primaryjoin="Award.id == foreign(AwardSupplier.award_id)",
         cascade="all, delete-orphan", lazy="selectin", order_by="AwardSupplier.id")
 
 
 class AwardSupplier(Base):
     __tablename__ = "award_suppliers"
     id: Mapped[int] = pk()
-    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"),
-                                          index=True)
-    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"),
-                                           index=True)
+    award_id: Mapped[int] = mapped_column(BigInteger, index=True)  # -> awards.id, CASCADE
+    entity_id: Mapped[int] = mapped_column(BigInteger, index=True)  # -> entities.id, CASCADE
 
 
 class ContractAgreement(Base):
@@ -91,8 +93,7 @@ class ContractAgreement(Base):
 
     __tablename__ = "contract_agreements"
     id: Mapped[int] = pk()
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"),
-                                             index=True)
+    contract_id: Mapped[int] = mapped_column(BigInteger, index=True)  # -> contracts.id, CASCADE
     agreement_id: Mapped[str] = mapped_column(Text)
     award_id: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
