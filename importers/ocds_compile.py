@@ -7,9 +7,8 @@ same result as compiling all releases in date order, without reading the history
 (a new process, a corrected release, one older than the compiled release) every release of
 the process is read back from ``record_versions`` and compiled again. A release that cannot
 be merged with the others is reported, deleted from the history (so that the history is what
-the record was compiled from) and left out. ``ocds_merge.py`` merges whenever the releases
-allow (ocdsmerge's result without its flatten/unflatten round trip), ocdsmerge otherwise.
-Merge rules come from the bundled OCDS 1.1 release schema; nothing is fetched online.
+the record was compiled from) and left out. Merge rules come from the bundled OCDS 1.1
+release schema; nothing is fetched online.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from registry.models import ImportError_
 from registry.standards import ocds as ocds_schema
 
 from .ocds_mapping import map_compiled
-from .ocds_merge import compile_releases
+from .ocds_single import compile_single
 
 CHUNK = 1_000  # processes per transaction
 _MERGE_ERRORS = (OCDSMergeError, TypeError, ValueError, KeyError, AttributeError)
@@ -94,9 +93,6 @@ def extend(compiled: dict[str, Any], releases: list[dict[str, Any]]) -> dict[str
     latest = compiled.get("date")
     if not isinstance(latest, str) or any(str(r.get("date")) < latest for r in releases):
         return None
-    fast = compile_releases(releases, merger().merge_rules, compiled)
-    if fast is not None:
-        return fast
     merged = CompiledRelease(data=compiled, merge_rules=merger().merge_rules)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ocdsmerge warns about duplicate ids; not fatal
@@ -113,11 +109,10 @@ def compile_all(old: list[Stored], new: list[Stored]
     """Compile a process from its releases; a new release that breaks the merge is
     rejected with the reason."""
     m = merger()
-    # Without ocdsmerge's flatten/unflatten round trip when the releases allow it (one
-    # release, or releases whose fields keep their shapes: nearly all of them).
-    fast = compile_releases([s.release for s in [*old, *new]], m.merge_rules)
-    if fast is not None:
-        return fast, []
+    if len(old) + len(new) == 1:  # most processes of many publishers: no merging to do
+        single = compile_single([*old, *new][0].release, m.merge_rules)
+        if single is not None:
+            return single, []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -1,7 +1,7 @@
 """name words: the vocabulary of names, to correct a typo in a query's words
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-23 14:00:00.000000
 
 A typo in a query's only distinctive word ("constrution") gives it no blocking key: the
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0014'
-down_revision: str | Sequence[str] | None = '0011'
+down_revision: str | Sequence[str] | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -59,21 +59,19 @@ ADD_WORDS = f"""
     WHERE NOT EXISTS (SELECT 1 FROM name_words x WHERE x.variant = w.tok AND x.word = w.tok);
 """
 
-TRIGGERS = [rf"""
-CREATE OR REPLACE FUNCTION entity_name_keys_insert() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
+# The statements of the key triggers as the previous migration left them; this one adds
+# the words of the new names to name_words after them.
+KEYS_INSERT = r"""
     INSERT INTO entity_name_keys (key, name_id, entity_id)
+    WITH distinct_names AS MATERIALIZED (
+        SELECT u.normalized, search_name_keys(u.normalized) AS keys
+        FROM (SELECT DISTINCT normalized FROM new_names) AS u
+    )
     SELECT k.key, n.id, n.entity_id
-    FROM new_names n CROSS JOIN LATERAL unnest(search_name_keys(n.normalized)) AS k(key)
-    ON CONFLICT DO NOTHING;
-    {ADD_WORDS}
-    RETURN NULL;
-END $$
-""", rf"""
-CREATE OR REPLACE FUNCTION entity_name_keys_update() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
+    FROM new_names n JOIN distinct_names d ON d.normalized = n.normalized
+         CROSS JOIN LATERAL unnest(d.keys) AS k(key);
+"""
+KEYS_UPDATE = r"""
     DELETE FROM entity_name_keys k
     USING old_names o JOIN new_names n ON n.id = o.id
           CROSS JOIN LATERAL unnest(search_name_keys(o.normalized)) AS d(key)
@@ -85,10 +83,18 @@ BEGIN
          CROSS JOIN LATERAL unnest(search_name_keys(n.normalized)) AS k(key)
     WHERE (o.normalized, o.entity_id) IS DISTINCT FROM (n.normalized, n.entity_id)
     ON CONFLICT DO NOTHING;
-    {ADD_WORDS}
-    RETURN NULL;
-END $$
-"""]
+"""
+
+
+def _function(name: str, body: str) -> str:
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}\n    RETURN NULL;\nEND $$")
+
+
+TRIGGERS = [_function("entity_name_keys_insert", KEYS_INSERT + ADD_WORDS),
+            _function("entity_name_keys_update", KEYS_UPDATE + ADD_WORDS)]
+PREVIOUS_TRIGGERS = [_function("entity_name_keys_insert", KEYS_INSERT),
+                     _function("entity_name_keys_update", KEYS_UPDATE)]
 
 QUERY_KEYS = [r"""
 CREATE OR REPLACE FUNCTION search_query_keys(readings text[]) RETURNS text[]
@@ -119,34 +125,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS search_query_keys(text[])")
+    for statement in PREVIOUS_TRIGGERS:
+        op.execute(statement)
     op.execute("DROP FUNCTION IF EXISTS search_word_variants(text)")
-    op.execute(r"""
-CREATE OR REPLACE FUNCTION entity_name_keys_insert() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO entity_name_keys (key, name_id, entity_id)
-    SELECT k.key, n.id, n.entity_id
-    FROM new_names n CROSS JOIN LATERAL unnest(search_name_keys(n.normalized)) AS k(key)
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$
-""")
-    op.execute(r"""
-CREATE OR REPLACE FUNCTION entity_name_keys_update() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM entity_name_keys k
-    USING old_names o JOIN new_names n ON n.id = o.id
-          CROSS JOIN LATERAL unnest(search_name_keys(o.normalized)) AS d(key)
-    WHERE (o.normalized, o.entity_id) IS DISTINCT FROM (n.normalized, n.entity_id)
-      AND k.key = d.key AND k.name_id = o.id;
-    INSERT INTO entity_name_keys (key, name_id, entity_id)
-    SELECT k.key, n.id, n.entity_id
-    FROM old_names o JOIN new_names n ON n.id = o.id
-         CROSS JOIN LATERAL unnest(search_name_keys(n.normalized)) AS k(key)
-    WHERE (o.normalized, o.entity_id) IS DISTINCT FROM (n.normalized, n.entity_id)
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$
-""")
     op.execute("DROP TABLE IF EXISTS name_words")
