@@ -12,7 +12,9 @@ triggers were ~40% of it). The rules now live in one set-returning SQL function,
 ``search_name_keys_rows``, which the planner inlines into the triggers' statements (one
 plan per statement, re-scanned per name: about three times faster); ``search_name_keys``
 (the query side, search/blocking.py) aggregates the same rows, in the same sorted order
-as before, so both sides still derive their keys from one definition.
+as before, so both sides still derive their keys from one definition. The insert trigger
+also drops ``ON CONFLICT DO NOTHING``: a new name's keys cannot be there already, and the
+speculative insertion made each key about a quarter dearer.
 """
 
 from __future__ import annotations
@@ -59,10 +61,11 @@ TRIGGER_FUNCTIONS = [r"""
 CREATE OR REPLACE FUNCTION entity_name_keys_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- New names have new ids and their keys are distinct: nothing to conflict with, so a
+    -- plain insert (ON CONFLICT's speculative insertion cost a quarter more per key).
     INSERT INTO entity_name_keys (key, name_id, entity_id)
     SELECT k.key, n.id, n.entity_id
-    FROM new_names n CROSS JOIN LATERAL search_name_keys_rows(n.normalized) AS k(key)
-    ON CONFLICT DO NOTHING;
+    FROM new_names n CROSS JOIN LATERAL search_name_keys_rows(n.normalized) AS k(key);
     RETURN NULL;
 END $$
 """, r"""
@@ -126,6 +129,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(OLD_NAME_KEYS)
     for statement in TRIGGER_FUNCTIONS:
-        op.execute(statement.replace("search_name_keys_rows(", "unnest(search_name_keys("
-                                     ).replace(".normalized) AS", ".normalized)) AS"))
+        statement = statement.replace("search_name_keys_rows(", "unnest(search_name_keys(")
+        statement = statement.replace(".normalized) AS", ".normalized)) AS")
+        op.execute(statement.replace("AS k(key);", "AS k(key)\n    ON CONFLICT DO NOTHING;"))
     op.execute("DROP FUNCTION IF EXISTS search_name_keys_rows(text)")
