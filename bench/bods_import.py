@@ -15,8 +15,14 @@ fresh database (embedded PostgreSQL, or ``REGISTRY_DATABASE_URL``):
    table it filled, dumped to files after step 2, not timed) copied back with one ``COPY``
    per table into empty copies of those tables with the same indexes and foreign keys.
 
+   The copies have no triggers: the importer's writes also fire the search outbox and
+   blocking-key triggers (``entity_name_keys``), which this floor leaves out.
+
 Prints statements/s for each, the importer's share of both baselines' rates, the process's
-resident memory sampled through each phase (start, middle, end, peak), and the load average.
+resident memory sampled through each phase (start, middle, end, peak), the load average,
+and for the first two phases the CPU seconds of this process and of the embedded
+PostgreSQL (CPU-µs per statement: steadier than the wall clock on a shared machine; the
+ratio of statements per CPU-second compares the importer with the raw COPY).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from typing import Any
 
 import psutil
 
+from bench.ocds_import import _own_cpu, _postgres_cpu
 from importers.bods import import_bods
 from importers.sources import iter_items
 from registry.db.engine import make_engine
@@ -183,6 +190,29 @@ async def copy_tables(url: str, directory: Path) -> float:
         await engine.dispose()
 
 
+class CpuMeter:
+    """CPU seconds of this process and of the embedded PostgreSQL (all its processes)
+    while a phase runs: on a shared machine, a steadier figure than the wall clock."""
+
+    def __init__(self, pgdata: Path | None) -> None:
+        self.pgdata = pgdata
+        self.own = self.server = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self._own, self._server = _own_cpu(), _postgres_cpu(self.pgdata)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.own = _own_cpu() - self._own
+        self.server = _postgres_cpu(self.pgdata) - self._server
+
+    def render(self, n: int) -> str:
+        total = self.own + self.server
+        server = f", PostgreSQL {self.server:.1f} s" if self.pgdata is not None else ""
+        return (f"CPU: Python {self.own:.1f} s{server} = "
+                f"{total / n * 1e6:.0f} CPU-µs per statement")
+
+
 def _database() -> tuple[str, Any]:
     url = os.environ.get("REGISTRY_DATABASE_URL")
     if url:
@@ -206,6 +236,7 @@ def main() -> None:
     from registry.db.migrate import upgrade
 
     url, server = _database()
+    pgdata = Path(server.pgdata) if server is not None else None
     try:
         upgrade(url)
         with tempfile.TemporaryDirectory() as tmp:
@@ -217,15 +248,15 @@ def main() -> None:
             print(f"generated {args.n:,} statements ({path.stat().st_size / 2**20:.0f} MiB) "
                   f"in {time.perf_counter() - started:.1f} s", flush=True)
 
-            with MemorySampler() as mem_copy:
+            with MemorySampler() as mem_copy, CpuMeter(pgdata) as cpu_copy:
                 started = time.perf_counter()
                 copied = asyncio.run(raw_copy(url, path, args.batch_size))
                 copy_s = time.perf_counter() - started
             print(f"raw COPY   {copied:,} rows in {copy_s:.1f} s: "
                   f"{copied / copy_s:,.0f} statements/s; {mem_copy.render()}; "
-                  f"load {_load()}", flush=True)
+                  f"load {_load()}\n           {cpu_copy.render(copied)}", flush=True)
 
-            with MemorySampler() as mem_import:
+            with MemorySampler() as mem_import, CpuMeter(pgdata) as cpu_import:
                 started = time.perf_counter()
                 result = asyncio.run(import_bods(url, [str(path)], "bench",
                                                  batch_size=args.batch_size, resume=False))
@@ -233,7 +264,7 @@ def main() -> None:
             summary = result.summary
             print(f"importer   {summary.read:,} statements in {import_s:.1f} s: "
                   f"{summary.read / import_s:,.0f} statements/s; {mem_import.render()}; "
-                  f"load {_load()}", flush=True)
+                  f"load {_load()}\n           {cpu_import.render(summary.read)}", flush=True)
             print(f"           imported {summary.imported:,}  skipped {summary.skipped:,}  "
                   f"dangling {result.dangling:,}", flush=True)
 
@@ -245,6 +276,11 @@ def main() -> None:
             rate = summary.read / import_s
             print(f"importer / raw COPY rate: {rate / (copied / copy_s):.2f} "
                   "(goal: at least 0.50)")
+            if pgdata is not None:
+                copy_cpu = cpu_copy.own + cpu_copy.server
+                import_cpu = cpu_import.own + cpu_import.server
+                print(f"importer / raw COPY in statements per CPU-second: "
+                      f"{(summary.read / import_cpu) / (copied / copy_cpu):.2f}")
             print(f"importer / raw COPY of its own rows: {rate / (args.n / tables_s):.2f}")
     finally:
         if server is not None:

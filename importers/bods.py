@@ -89,7 +89,8 @@ async def write_batch(session: AsyncSession, state: ImportState, recorder: RunRe
         if m is None:
             statement = item.value
             try:
-                m = map_statement(upgrade_statement(statement, key_of), item.index)
+                m = map_statement(upgrade_statement(statement, key_of), item.index,
+                                  keep_details=True)
             except MAPPING_ERRORS as exc:
                 recorder.skip(item.path, item.position, f"cannot map statement: {exc}")
                 continue

@@ -10,8 +10,12 @@ same way, so every version of one 0.2/0.3 record shares one key, whatever order 
 versions were published in, as long as a replacing statement comes after what it replaces.
 
 Privacy: a person's public ``birth_date`` keeps at most year and month; the full date goes to
-``Entity.restricted`` only, and the public copy of the details (``data["details"]``, used by
-the export) is clipped the same way.
+``Entity.restricted`` only (the export clips the published details the same way).
+
+The published details of a 0.4 statement are stored once, in its version
+(``record_versions.content``, which the export reads them from); ``Entity.data`` keeps only
+the statement's envelope. A 0.2/0.3 statement's version keeps what was published (another
+shape), so its upgraded details also go to ``data["details"]``.
 """
 
 from __future__ import annotations
@@ -94,8 +98,10 @@ def _person_name(name: dict[str, Any]) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def map_statement(statement: dict[str, Any], seq: int = 0) -> Mapped:
-    """One schema-valid 0.4 statement (or an upgraded 0.2/0.3 one) onto rows."""
+def map_statement(statement: dict[str, Any], seq: int = 0, *,
+                  keep_details: bool = False) -> Mapped:
+    """One schema-valid 0.4 statement (or an upgraded 0.2/0.3 one, with ``keep_details``:
+    its version will not hold these details) onto rows."""
     record_type = statement["recordType"]
     key = statement["recordId"]
     status = statement.get("recordStatus") or "new"
@@ -110,6 +116,8 @@ def map_statement(statement: dict[str, Any], seq: int = 0) -> Mapped:
         return Mapped(version, relationship=_relationship(statement, details, date, retrieved))
     entity = (_person(statement, details) if record_type == "person"
               else _entity(statement, details))
+    if keep_details:
+        entity.data["details"] = _public_details(details)
     entity.valid_from = date
     entity.is_closed = status == "closed"
     entity.retrieved_at = retrieved
@@ -134,8 +142,15 @@ def _entity(statement: dict[str, Any], d: dict[str, Any]) -> EntityRow:
         founding_date=d.get("foundingDate"),
         dissolution_date=d.get("dissolutionDate"),
         addresses=list(d.get("addresses", [])),
-        data={"details": d, "statement": _statement_data(statement)},
+        data={"statement": _statement_data(statement)},
     )
+
+
+def _public_details(d: dict[str, Any]) -> dict[str, Any]:
+    birth = d.get("birthDate")
+    if isinstance(birth, str) and len(birth) > 7:
+        return {**d, "birthDate": birth[:7]}
+    return d
 
 
 def _person(statement: dict[str, Any], d: dict[str, Any]) -> EntityRow:
@@ -146,10 +161,8 @@ def _person(statement: dict[str, Any], d: dict[str, Any]) -> EntityRow:
               for n in names if n is not primary]
     birth = d.get("birthDate")
     restricted: dict[str, Any] = {}
-    public = d
     if isinstance(birth, str) and len(birth) > 7:
         restricted["birth_date"] = birth
-        public = {**d, "birthDate": birth[:7]}
     nationalities = [n.get("code") or n.get("name") for n in d.get("nationalities", [])]
     codes = [n.get("code") for n in d.get("nationalities", []) if n.get("code")]
     return EntityRow(
@@ -164,7 +177,7 @@ def _person(statement: dict[str, Any], d: dict[str, Any]) -> EntityRow:
         birth_date=birth[:7] if isinstance(birth, str) else None,
         nationalities=[n for n in nationalities if n],
         addresses=list(d.get("addresses", [])),
-        data={"details": public, "statement": _statement_data(statement)},
+        data={"statement": _statement_data(statement)},
         restricted=restricted,
     )
 
@@ -286,6 +299,10 @@ def upgrade_statement(old: dict[str, Any], key_of: Callable[[str], str]) -> dict
                   "taxResidencies"):
             if f in old:
                 details[f] = old[f]
+        if isinstance(details.get("names"), list):  # 0.4 renamed "individual" to "legal"
+            details["names"] = [dict(n, type="legal") if isinstance(n, dict)
+                                and n.get("type") == "individual" else n
+                                for n in details["names"]]
         addresses = _addresses(old.get("addresses"))
         addresses += [dict(a, type="residence") for a in _addresses(old.get("placeOfResidence")
                                                                     and [old["placeOfResidence"]])]

@@ -135,3 +135,40 @@ async def test_http_stream_and_cli(demo: Any, database_url: str, client: Client,
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert sorted(s["statementId"] for s in lines) == sorted(s["statementId"]
                                                              for s in statements)
+
+
+async def test_published_details_are_stored_once_and_exported(
+        database_url: str, session: AsyncSession, tmp_path: Path) -> None:
+    # Details no column holds (uri, publicListing, deathDate) survive the round trip: a 0.4
+    # statement's are read from its version, an upgraded 0.3 one's from Entity.data.
+    company = {"isComponent": False, "entityType": {"type": "registeredEntity"},
+               "name": "Listed Co plc", "uri": "https://example.org/listed-co",
+               "publicListing": {"hasPublicListing": True},
+               "identifiers": [{"scheme": "GB-COH", "id": "07654321"}]}
+    person = {"isComponent": False, "personType": "knownPerson",
+              "names": [{"type": "legal", "fullName": "Ann Example"}],
+              "birthDate": "1950-03-04", "deathDate": "2020-05"}
+    source = [{"statementId": sid.ljust(32, "0"), "statementDate": "2024-01-01",
+               "recordId": key, "recordType": kind, "recordStatus": "new",
+               "declarationSubject": "c1", "recordDetails": details}
+              for sid, key, kind, details in (("a1", "c1", "entity", company),
+                                              ("a2", "p1", "person", person))]
+    await import_bods(database_url, [str(write_json(tmp_path / "new.json", source))], "new")
+    await import_bods(database_url, [str(Path(__file__).parent / "data" / "bods" /
+                                         "bods-0.3.json")], "old")
+    data = (await session.scalars(select(Entity.data).where(Entity.dataset == "new"))).all()
+    assert data and all("details" not in d for d in data)
+
+    out = tmp_path / "export.json"
+    await export_bods(database_url, out, ["new"])
+    exported = {s["recordId"]: s["recordDetails"] for s in _check_valid(out)
+                if s["recordType"] != "relationship"}
+    assert exported["c1"] == company
+    assert exported["p1"] == {**person, "birthDate": "1950-03"}
+    assert "1950-03-04" not in out.read_text("utf-8")
+
+    await export_bods(database_url, out, ["old"])
+    old = [s for s in _check_valid(out) if s["recordType"] == "person"]
+    assert old[0]["recordDetails"]["birthDate"] == "1960-02"
+    assert old[0]["recordDetails"]["names"] == [{"type": "legal", "fullName": "Old Owner"}]
+    assert "1960-02-03" not in out.read_text("utf-8")

@@ -12,8 +12,10 @@ before a relationship refers to it.
   version always gets the same id, so repeated exports diff cleanly; it is not the source's
   id, since a republished statement is a new statement (our publication details, clipped
   birth dates).
-- Records imported from BODS keep their published details (``Entity.data["details"]``);
-  other sources' records are described from the registry's columns.
+- Records imported from BODS keep their published details: a 0.4 statement's are read from
+  its version (``record_versions.content``, the importer stores them only there), an
+  upgraded 0.2/0.3 one's from ``Entity.data["details"]``; other sources' records are
+  described from the registry's columns.
 - ``Entity.restricted`` is never read; a birth date is at most year and month.
 """
 
@@ -31,11 +33,11 @@ from typing import IO, Any
 
 import click
 import pycountry
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from registry.models import Dataset, Entity, Relationship
+from registry.models import Dataset, Entity, RecordVersion, Relationship
 
 BODS_VERSION = "0.4"
 PUBLISHER = {"name": "Transparency Registry"}
@@ -96,7 +98,9 @@ class Exporter:
             statement["declaration"] = stored["declaration"]
         return statement
 
-    def entity_statement(self, e: Entity) -> dict[str, Any]:
+    def entity_statement(self, e: Entity, published: Any = None) -> dict[str, Any]:
+        """``published``: the recordDetails of the statement ``e`` was imported from
+        (:data:`PUBLISHED_DETAILS`), if it is stored."""
         record_type = "person" if e.kind == "person" else "entity"
         stored = e.data.get("statement") if isinstance(e.data.get("statement"), dict) else {}
         assert isinstance(stored, dict)
@@ -106,7 +110,7 @@ class Exporter:
         statement = self._envelope(
             e.dataset, record_type, e.source_key, e.statement_id or str(e.id), e.valid_from,
             "closed" if e.is_closed else "new", declaration_subject, stored, e.retrieved_at)
-        details = e.data.get("details")
+        details = e.data.get("details") or published
         if isinstance(details, dict) and details:
             details = dict(details)
             if record_type == "person":
@@ -295,15 +299,26 @@ async def export_datasets(session: AsyncSession, datasets: list[str] | None) -> 
     return Exporter(datasets, licences)
 
 
+# The recordDetails of the version an entity was imported from (BODS 0.4 statements; other
+# sources' versions hold no recordDetails). One probe of the versions' unique index.
+PUBLISHED_DETAILS = (
+    select(RecordVersion.content["recordDetails"])
+    .where(RecordVersion.dataset == Entity.dataset,
+           RecordVersion.record_type == case((Entity.kind == "person", "person"),
+                                             else_="entity"),
+           RecordVersion.version_key == Entity.statement_id)
+    .limit(1).correlate(Entity).scalar_subquery())
+
+
 async def iter_statements(session: AsyncSession, exporter: Exporter
                           ) -> AsyncIterator[dict[str, Any]]:
     """Every statement of the export, streamed."""
-    entities = await session.stream_scalars(
-        select(Entity).where(Entity.dataset.in_(exporter.datasets))
+    entities = await session.stream(
+        select(Entity, PUBLISHED_DETAILS).where(Entity.dataset.in_(exporter.datasets))
         .options(selectinload(Entity.names), selectinload(Entity.identifiers))
         .order_by(Entity.dataset, Entity.id).execution_options(yield_per=YIELD_PER))
-    async for e in entities:
-        yield exporter.entity_statement(e)
+    async for e, published in entities:
+        yield exporter.entity_statement(e, published)
     subject = Entity.__table__.alias("subject")
     party = Entity.__table__.alias("party")
     rows = await session.stream(
