@@ -1,7 +1,7 @@
 """name words: the vocabulary of names, to correct a typo in a query's words
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-23 14:00:00.000000
 
 A typo in a query's only distinctive word ("constrution") gives it no blocking key: the
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0014'
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -59,28 +59,35 @@ ADD_WORDS = f"""
     WHERE NOT EXISTS (SELECT 1 FROM name_words x WHERE x.variant = w.tok AND x.word = w.tok);
 """
 
-# The statements of the key triggers as the previous migration left them; this one adds
-# the words of the new names to name_words after them.
+# The statements of the key triggers: as migration 0013 left them (rules inlined from
+# ``search_name_keys_rows``), the insert deriving the keys once per distinct name of the
+# statement (as 0012 did: names repeat within an import); this migration adds the words of
+# the new names to name_words after them.
 KEYS_INSERT = r"""
     INSERT INTO entity_name_keys (key, name_id, entity_id)
-    WITH distinct_names AS MATERIALIZED (
-        SELECT u.normalized, search_name_keys(u.normalized) AS keys
+    WITH name_keys AS MATERIALIZED (
+        SELECT u.normalized, k.key
         FROM (SELECT DISTINCT normalized FROM new_names) AS u
+        CROSS JOIN LATERAL search_name_keys_rows(u.normalized) AS k(key)
     )
+    SELECT d.key, n.id, n.entity_id
+    FROM new_names n JOIN name_keys d ON d.normalized = n.normalized;
+"""
+PREVIOUS_KEYS_INSERT = r"""
+    INSERT INTO entity_name_keys (key, name_id, entity_id)
     SELECT k.key, n.id, n.entity_id
-    FROM new_names n JOIN distinct_names d ON d.normalized = n.normalized
-         CROSS JOIN LATERAL unnest(d.keys) AS k(key);
+    FROM new_names n CROSS JOIN LATERAL search_name_keys_rows(n.normalized) AS k(key);
 """
 KEYS_UPDATE = r"""
     DELETE FROM entity_name_keys k
     USING old_names o JOIN new_names n ON n.id = o.id
-          CROSS JOIN LATERAL unnest(search_name_keys(o.normalized)) AS d(key)
+          CROSS JOIN LATERAL search_name_keys_rows(o.normalized) AS d(key)
     WHERE (o.normalized, o.entity_id) IS DISTINCT FROM (n.normalized, n.entity_id)
       AND k.key = d.key AND k.name_id = o.id;
     INSERT INTO entity_name_keys (key, name_id, entity_id)
     SELECT k.key, n.id, n.entity_id
     FROM old_names o JOIN new_names n ON n.id = o.id
-         CROSS JOIN LATERAL unnest(search_name_keys(n.normalized)) AS k(key)
+         CROSS JOIN LATERAL search_name_keys_rows(n.normalized) AS k(key)
     WHERE (o.normalized, o.entity_id) IS DISTINCT FROM (n.normalized, n.entity_id)
     ON CONFLICT DO NOTHING;
 """
@@ -93,7 +100,7 @@ def _function(name: str, body: str) -> str:
 
 TRIGGERS = [_function("entity_name_keys_insert", KEYS_INSERT + ADD_WORDS),
             _function("entity_name_keys_update", KEYS_UPDATE + ADD_WORDS)]
-PREVIOUS_TRIGGERS = [_function("entity_name_keys_insert", KEYS_INSERT),
+PREVIOUS_TRIGGERS = [_function("entity_name_keys_insert", PREVIOUS_KEYS_INSERT),
                      _function("entity_name_keys_update", KEYS_UPDATE)]
 
 QUERY_KEYS = [r"""
