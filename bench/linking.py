@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.ocds_import import _own_cpu, _postgres_cpu
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.migrate import upgrade
 from registry.entities.bulk import EntityRow, upsert_entities
@@ -33,6 +36,7 @@ from registry.models import Dataset
 from search import linking
 from search.backend import Candidate, CandidateQuery
 from search.blocking import BlockingCandidates
+from search.key_stats import refresh_if_stale
 from search.linking import link_entities
 
 from .names import NameGenerator
@@ -162,6 +166,15 @@ async def make_suppliers(sm: async_sessionmaker[AsyncSession], companies: list[
     return ids, truths
 
 
+def _pgdata(url: str, tmp: Path | None) -> Path | None:
+    """The embedded server's data directory, to read its CPU time: the temporary one, or
+    the socket directory of a ``--database-url`` that is an embedded server's."""
+    if tmp is not None:
+        return tmp / "pgdata"
+    host = parse_qs(urlsplit(url).query).get("host", [""])[0]
+    return Path(host) if host and (Path(host) / "postmaster.pid").exists() else None
+
+
 def source(session: AsyncSession, kind: str) -> linking.CandidateSource:
     if kind == "trigram":  # the phase-1 source: the trigram index alone
         return BlockingCandidates(session, min_similarity=linking.LINK_SIMILARITY,
@@ -243,6 +256,13 @@ async def main_async(args: argparse.Namespace) -> None:
         companies = await load(sm, args.n, rng, reuse=args.reuse)
         ids, truth = await make_suppliers(sm, companies, args.suppliers, rng)
         sample = ids[: max(50, args.suppliers // 20)]
+        # What `registry link` does first when the register changed by a tenth; timed
+        # apart, since it is paid once per load, not per supplier.
+        started = time.perf_counter()
+        async with sm() as session, session.begin():
+            refreshed = await refresh_if_stale(session)
+        print(f"common blocking keys: {'refreshed' if refreshed else 'already current'} in "
+              f"{time.perf_counter() - started:.1f} s (search/key_stats.py)")
         base_s, _ = await link_all(sm, sample, 1)
         async with sm() as session, session.begin():
             await session.execute(text("DELETE FROM links"))
@@ -254,12 +274,21 @@ async def main_async(args: argparse.Namespace) -> None:
                   f"auto precision {tp:.3f}, recall {tr:.3f}")
             async with sm() as session, session.begin():
                 await session.execute(text("DELETE FROM links"))
+        pgdata = _pgdata(url, tmp)
+        cpu = (_own_cpu(), _postgres_cpu(pgdata))
         seconds, searched = await link_all(sm, ids, args.batch, url=url, workers=args.workers)
+        py_cpu, pg_cpu = _own_cpu() - cpu[0], _postgres_cpu(pgdata) - cpu[1]
         precision, recall, queue = await accuracy(sm, truth)
         print(f"names: {args.names}; register: {args.n:,} companies; suppliers: {len(ids):,} "
               f"(batches of {args.batch})")
         print(f"linked {len(ids) / seconds:,.0f} suppliers/s ({seconds:.1f} s, {args.workers} "
               f"batches at once; candidate search {searched:.1f} s summed over them)")
+        if pgdata is not None:
+            # Steadier than the wall clock on a shared machine.
+            per = 1e6 / len(ids)
+            print(f"CPU per supplier: Python {py_cpu * per:,.0f} µs, PostgreSQL "
+                  f"{pg_cpu * per:,.0f} µs; {len(ids) / (py_cpu + pg_cpu):,.0f} suppliers "
+                  f"per CPU-second (load average {os.getloadavg()[0]:.1f})")
         print(f"baseline, one supplier at a time: {len(sample) / base_s:,.0f} suppliers/s "
               f"({len(sample)} suppliers)")
         print(f"end to end: auto-link precision {precision:.3f}, recall {recall:.3f}; "

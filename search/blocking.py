@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .backend import Candidate, CandidateQuery
 from .corrections import readings
+from .key_stats import key_df_sql
 from .normalize import normalize_name
 
 # A key met in more names than this is too common to block on.
@@ -45,13 +46,18 @@ SHORT_LIST = 300
 
 _QUERIES = """
 unnest(CAST(:names AS text[]), CAST(:kinds AS text[]), CAST(:countries AS text[]),
-       CAST(:datasets AS text[]), CAST(:limits AS int[]), CAST(:readings AS text[]))
-    WITH ORDINALITY AS q(name, kind, country, dataset, lim, readings, i)
+       CAST(:datasets AS text[]), CAST(:limits AS int[]), CAST(:keys AS text[]))
+    WITH ORDINALITY AS q(name, kind, country, dataset, lim, keys, i)
 """
-# The readings of a query (search/corrections.py), joined by a unit separator: names are
-# words and spaces.
+# The keys of a query's readings (search/corrections.py), derived once per batch by
+# ``search_query_keys`` (the triggers' own rules) and passed to every pass joined by a unit
+# separator (keys are words, spaces and a prefix).
 _SEP = "chr(31)"
-_QUERY_KEYS = f"search_query_keys(string_to_array(q.readings, {_SEP}))"
+_QUERY_KEYS = f"string_to_array(q.keys, {_SEP})"
+_KEYS_OF = text(f"""
+SELECT array_to_string(search_query_keys(string_to_array(r.readings, {_SEP})), {_SEP})
+FROM unnest(CAST(:readings AS text[])) WITH ORDINALITY AS r(readings, i) ORDER BY r.i
+""")
 
 _COUNTRY = {
     # A probe of unknown country, or a target of unknown country, still meets.
@@ -60,9 +66,10 @@ _COUNTRY = {
 }
 
 # The key stage for one query (a LATERAL subquery): entity ids by summed key weight. Each
-# key's postings are counted first, up to cap + 1 (an index-only scan that returns
-# nothing), and only the keys that block are read: most of a name's keys are common words
-# whose postings would be read only to be thrown away.
+# key's postings are counted first (search/key_stats.py: a key listed as common is not
+# counted again; the others up to cap + 1, an index-only scan that returns nothing), and
+# only the keys that block are read: most of a name's keys are common words whose postings
+# would be read only to be thrown away.
 KEY_HITS = """
 SELECT h.entity_id, sum(k.w) AS kscore
 FROM (
@@ -71,10 +78,7 @@ FROM (
         SELECT qk.key, bool_or(qk.key LIKE 'q:%') OVER () AS has_pairs
         FROM unnest({keys}) AS qk(key)
     ) kk
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS df FROM (
-            SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key LIMIT {cap} + 1) n
-    ) c
+    CROSS JOIN LATERAL (SELECT {df} AS df OFFSET 0) c  -- OFFSET 0: counted once, not per use
     WHERE c.df BETWEEN 1 AND {cap} AND {key_filter}
 ) k
 CROSS JOIN LATERAL (
@@ -89,21 +93,20 @@ _BLOCKED = """
 SELECT q.i, c.entity_id, c.score
 FROM {queries}
 CROSS JOIN LATERAL (
-    SELECT r.entity_id, r.score FROM (
-        SELECT s.entity_id,
-               (SELECT max(similarity(n.normalized, q.name)) FROM entity_names n
-                WHERE n.entity_id = s.entity_id) AS score
-        FROM (
-            SELECT kh.entity_id, kh.kscore
-            FROM ({key_hits}) kh JOIN entities e ON e.id = kh.entity_id
-            WHERE (q.kind IS NULL OR e.kind = q.kind) AND {country}
-              AND (q.dataset IS NULL OR e.dataset <> q.dataset)
-            ORDER BY kh.kscore DESC, kh.entity_id
-            LIMIT greatest(q.lim * 5, 30)
-        ) s
-    ) r
+    SELECT s.entity_id, r.score
+    FROM (
+        SELECT kh.entity_id, kh.kscore
+        FROM ({key_hits}) kh JOIN entities e ON e.id = kh.entity_id
+        WHERE (q.kind IS NULL OR e.kind = q.kind) AND {country}
+          AND (q.dataset IS NULL OR e.dataset <> q.dataset)
+        ORDER BY kh.kscore DESC, kh.entity_id
+        LIMIT greatest(q.lim * 5, 30)
+    ) s
+    CROSS JOIN LATERAL (  -- OFFSET 0: computed once, not again for the ORDER BY
+        SELECT max(similarity(n.normalized, q.name)) AS score FROM entity_names n
+        WHERE n.entity_id = s.entity_id OFFSET 0) r
     WHERE r.score >= :min_sim
-    ORDER BY r.score DESC, r.entity_id
+    ORDER BY r.score DESC, s.entity_id
     LIMIT q.lim
 ) c
 """
@@ -128,10 +131,9 @@ CROSS JOIN LATERAL (
 # key stage may find what the others missed), else 0 when no key of it is known at all.
 _KEY_STATE = f"""
 SELECT q.i, coalesce(max(CASE WHEN c.n > {{cap}} THEN 1 WHEN c.n = 0 THEN 0 ELSE 0.5 END), 0)
-FROM unnest(CAST(:readings AS text[])) WITH ORDINALITY AS q(readings, i)
+FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS q(keys, i)
 LEFT JOIN LATERAL unnest({_QUERY_KEYS}) AS kk(key) ON true
-LEFT JOIN LATERAL (SELECT count(*) AS n FROM (
-    SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key LIMIT {{cap}} + 1) c) c ON true
+LEFT JOIN LATERAL (SELECT {{df}} AS n OFFSET 0) c ON true
 GROUP BY q.i
 """
 
@@ -147,7 +149,8 @@ def key_hits_sql(keys: str, *, cap: int = KEY_CAP, short: int = SHORT_LIST,
     if wide:
         cap = WIDE_CAP
         key_filter = "(kk.key LIKE 'q:%' OR NOT kk.has_pairs)"
-    return KEY_HITS.format(keys=keys, cap=int(cap), short=int(short), key_filter=key_filter)
+    return KEY_HITS.format(keys=keys, cap=int(cap), short=int(short), key_filter=key_filter,
+                           df=key_df_sql("kk.key", cap))
 
 
 async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuery], *,
@@ -168,11 +171,12 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
         return _BLOCKED.format(queries=_QUERIES, country=country,
                                key_hits=key_hits_sql(_QUERY_KEYS, cap=key_cap, wide=wide))
 
-    joined = [""] * len(queries)  # readings of each query, joined by _SEP
+    joined = [""] * len(queries)  # keys of each query, joined by _SEP
     if use_keys:
-        for i, found in zip(todo, await readings(session, [names[i] for i in todo]),
-                            strict=True):
-            joined[i] = "\x1f".join(found)
+        found = await readings(session, [names[i] for i in todo])
+        keys = await session.execute(_KEYS_OF, {"readings": ["\x1f".join(f) for f in found]})
+        for i, (joined_keys,) in zip(todo, keys, strict=True):
+            joined[i] = joined_keys or ""
         empty = todo
         for key_cap in (*(c for c in RARE_CAPS if c < cap), cap):
             await _run(session, blocked(key_cap), queries, names, joined, empty, out,
@@ -182,8 +186,9 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
                 return out
         # Keys that found entities which the filters then removed say "no candidate"; the
         # others get a second chance (module docstring).
-        rows = await session.execute(text(_KEY_STATE.format(cap=int(cap))),
-                                     {"readings": [joined[i] for i in empty]})
+        rows = await session.execute(text(_KEY_STATE.format(cap=int(cap),
+                                                             df=key_df_sql("kk.key", cap))),
+                                     {"keys": [joined[i] for i in empty]})
         state = {empty[int(i) - 1]: float(s) for i, s in rows}
         common = [i for i in empty if state.get(i) == 1]
         if common:
@@ -210,7 +215,7 @@ async def _run(session: AsyncSession, sql: str, queries: Sequence[CandidateQuery
         "countries": [_upper(queries[i].country) for i in which],
         "datasets": [queries[i].exclude_dataset for i in which],
         "limits": [queries[i].limit for i in which],
-        "readings": [joined[i] for i in which],
+        "keys": [joined[i] for i in which],
         "min_sim": min_similarity,
     })
     for i, entity_id, score in rows:

@@ -32,6 +32,7 @@ from .backend import (
 from .corrections import readings
 from .highlight import highlight_names
 from .idkey import query_keys
+from .key_stats import key_df_sql, refresh_key_stats
 from .normalize import normalize_name
 
 # Word similarity of the query to the best-matching stretch of a name: 0.5 keeps
@@ -60,8 +61,7 @@ key_state AS MATERIALIZED (
     -- on, 0 no key of it is known at all (search/blocking.py).
     SELECT coalesce(max(CASE WHEN c.n > {cap} THEN 1 WHEN c.n = 0 THEN 0 ELSE 0.5 END), 0) AS s
     FROM unnest((SELECT keys FROM query_keys)) AS kk(key)
-    CROSS JOIN LATERAL (SELECT count(*) AS n FROM (
-        SELECT 1 FROM entity_name_keys x WHERE x.key = kk.key LIMIT {cap} + 1) c) c
+    CROSS JOIN LATERAL (SELECT {key_df} AS n OFFSET 0) c
 ),
 wide_names AS (
     -- A name of common words: the key stage again, with a wider cap.
@@ -162,6 +162,7 @@ class PostgresBackend:
                              wide_key_hits=blocking.key_hits_sql(
                                  keys_sql, short=SEARCH_SHORT_LIST, wide=True),
                              cap=blocking.KEY_CAP,
+                             key_df=key_df_sql("kk.key", blocking.KEY_CAP),
                              word_similarity=WORD_SIMILARITY,
                              identifier_score=IDENTIFIER_SCORE,
                              filters=" AND ".join(filters) or "true", after=after)
@@ -239,6 +240,8 @@ class PostgresBackend:
                     changed += len(stale)
                 if progress:
                     progress(len(rows))
+        async with self.sessionmaker() as session, session.begin():
+            await refresh_key_stats(session)  # the keys of rewritten names are new counts
         return changed
 
     async def describe(self) -> dict[str, Any]:

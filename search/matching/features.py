@@ -8,6 +8,7 @@ the model can weigh "both said GB" and "one said GB, the other UA" independently
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -83,8 +84,11 @@ def _tokens_unmatched(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return max(missing(a, b), missing(b, a))
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _numbers(tokens: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(t for t in tokens if any(c.isdigit() for c in t))
+    return frozenset(t for t in tokens if _DIGIT.search(t))  # one C call a token
 
 
 def _best_names(left: list[PreparedName], right: list[PreparedName]) -> tuple[str, str]:
