@@ -7,7 +7,9 @@ versions to ``record_versions`` (the idempotence key: a statement stored before 
 "unchanged" and nothing else is written for it), entities and persons through
 ``upsert_entities``, relationship versions through ``registry.ownership.bulk``. Each batch is
 one transaction together with the run's checkpoint, so a crash loses nothing and a re-run
-resumes. A bad statement is skipped and reported with its position and reason.
+resumes. A bad statement is skipped and reported with its position and reason. The names'
+search keys are built on a second connection (:mod:`importers.name_keys`) and complete
+when the import returns.
 """
 
 from __future__ import annotations
