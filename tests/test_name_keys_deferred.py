@@ -5,6 +5,7 @@ queued end with exactly their keys."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from importers.bods import import_bods
-from importers.name_keys import DEFER, build_pending
+from importers.name_keys import DEFER, build_pending, build_pending_retrying
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.models import Dataset
 from tests.bods_support import write_json
@@ -120,4 +121,23 @@ async def test_names_renamed_or_deleted_while_queued(session: AsyncSession) -> N
     async with engine.connect() as conn:
         # Updated names were keyed by the update trigger; deleted ones are dropped.
         assert await build_pending(conn) == 3
+    await _keys_exact(session)
+
+
+async def test_a_build_waits_for_a_queued_name_being_renamed(session: AsyncSession) -> None:
+    await _queue_names(session, "q", 4)
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    async with engine.connect() as renamer, engine.connect() as builder:
+        await renamer.begin()
+        # Takes its name off the queue, not committed yet: the build waits for it (its lock
+        # waits end by lock_timeout and are retried) and then leaves that name alone.
+        await renamer.execute(text(
+            "UPDATE entity_names SET normalized = 'held while queued' "
+            "WHERE id = (SELECT min(id) FROM entity_names)"))
+        build = asyncio.create_task(build_pending_retrying(builder))
+        await asyncio.sleep(0.5)
+        assert not build.done()
+        await renamer.commit()
+        assert await build == 3
     await _keys_exact(session)
