@@ -7,7 +7,9 @@ versions to ``record_versions`` (the idempotence key: a statement stored before 
 "unchanged" and nothing else is written for it), entities and persons through
 ``upsert_entities``, relationship versions through ``registry.ownership.bulk``. Each batch is
 one transaction together with the run's checkpoint, so a crash loses nothing and a re-run
-resumes. A bad statement is skipped and reported with its position and reason.
+resumes. A bad statement is skipped and reported with its position and reason. The names'
+search keys are built on a second connection (:mod:`importers.name_keys`) and complete
+when the import returns.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from importers.bods_map import (
     Mapped,
@@ -27,6 +29,7 @@ from importers.bods_map import (
     upgrade_statement,
 )
 from importers.bods_schema import check_statement, statement_version
+from importers.name_keys import PendingKeysBuilder
 from importers.ownership_writer import (
     ImportResult,
     ImportState,
@@ -103,6 +106,8 @@ async def write_batch(session: AsyncSession, state: ImportState, recorder: RunRe
 async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: str,
                        items: Iterable[Item], batch_size: int = BATCH_SIZE) -> ImportState:
     state = ImportState(dataset=dataset, run_id=recorder.id)
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
 
     async def write(chunk: list[Prepared]) -> None:
         batch: list[tuple[Item, Mapped | None]] = []
@@ -115,9 +120,13 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
         for item, _, _ in chunk:
             recorder.mark(item.path, item.index)
         await recorder.checkpoint(session)
+        await keys.poke()
 
-    # The next batch is parsed, checked and mapped while the database writes this one.
-    await write_behind(prepare(items, recorder), batch_size, write)
+    # The next batch is parsed, checked and mapped while the database writes this one, and
+    # the names of the batches committed get their search keys on a second connection.
+    async with PendingKeysBuilder(engine) as keys:
+        state.name_keys = keys
+        await write_behind(prepare(items, recorder), batch_size, write)
     return state
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods_map import Mapped
+from importers.name_keys import DEFER, PendingKeysBuilder
 from importers.record_versions import (
     commit_lazily,
     encode_version,
@@ -57,6 +58,8 @@ class ImportState:
     dangling: int = 0  # relationship rows naming a record not imported (yet)
     # Copy each batch's versions without looking for stored ones first, until one is found.
     optimistic: bool = True
+    # Builds the keys of the names, which the batches then only queue.
+    name_keys: PendingKeysBuilder | None = None
 
 
 @dataclass
@@ -110,6 +113,8 @@ async def write_mapped(session: AsyncSession, state: ImportState, recorder: RunR
     imported (new record), updated (new version of a known record) and unchanged."""
     summary = recorder.summary
     await commit_lazily(session)
+    if state.name_keys is not None:
+        await session.execute(DEFER)
     await lock_dataset(session, state.dataset)
     versions = [m.version for m in mapped]
     new = None
@@ -148,7 +153,9 @@ async def write_mapped(session: AsyncSession, state: ImportState, recorder: RunR
     entities.sort(key=lambda e: (e.valid_from is not None, e.valid_from or 0))
     ids: dict[str, int] = {}
     if entities:
-        ids = (await upsert_entities(session, state.dataset, state.run_id, entities)).ids
+        settle = state.name_keys.settle if state.name_keys is not None else None
+        ids = (await upsert_entities(session, state.dataset, state.run_id, entities,
+                                     before_replacing=settle)).ids
     relationships: list[RelationshipRow] = [m.relationship for m in todo
                                             if m.relationship is not None]
     if relationships:

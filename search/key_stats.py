@@ -1,4 +1,4 @@
-"""Which blocking keys are common (migration 0015): refreshed in one statement, read by the
+"""Which blocking keys are common (migration 0016): refreshed in one statement, read by the
 key stage of every search (``key_df_sql``) so that common keys are skipped without
 counting their postings.
 

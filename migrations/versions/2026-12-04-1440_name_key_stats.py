@@ -1,7 +1,7 @@
 """name key stats: the blocking keys known to be common, so searches need not count them
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-04 14:40:00.000000
 
 The key stage of a search (search/blocking.py) skips a key found in more names than its
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0015'
-down_revision: str | Sequence[str] | None = '0014'
+revision: str = '0016'
+down_revision: str | Sequence[str] | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +122,10 @@ async def _driver(session: AsyncSession) -> Any:
 
 
 async def upsert_entities(session: AsyncSession, dataset: str, run_id: int | None,
-                          rows: Sequence[EntityRow]) -> BulkResult:
+                          rows: Sequence[EntityRow], *,
+                          before_replacing: Callable[[], Awaitable[None]] | None = None,
+                          ) -> BulkResult:
+    """``before_replacing`` is awaited before the names of stored entities are replaced."""
     latest: dict[str, EntityRow] = {}
     for row in rows:  # within one batch the last version of a record wins
         latest[row.source_key] = row
@@ -169,6 +172,8 @@ async def upsert_entities(session: AsyncSession, dataset: str, run_id: int | Non
                      "WHERE dataset = :d AND source_key = ANY(:k)"),
                 {"d": dataset, "k": missing})
             ids.update({r.source_key: r.id for r in found})
+    if updated and before_replacing is not None:
+        await before_replacing()
     if inserted or updated:
         await _replace_children(session, driver, {ids[k]: latest[k] for k in inserted | updated},
                                 fresh={ids[k] for k in inserted})

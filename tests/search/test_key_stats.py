@@ -1,4 +1,4 @@
-"""The list of common blocking keys (migration 0015, search/key_stats.py): a fresh list
+"""The list of common blocking keys (migration 0016, search/key_stats.py): a fresh list
 changes no search result, a listed key is skipped without counting, and the list is
 refreshed when names have grown by a tenth."""
 
