@@ -27,6 +27,9 @@ class Entity(Base):
         UniqueConstraint("dataset", "source_key"),
         CheckConstraint("kind IN ('company', 'person', 'public_body')", name="kind"),
         Index(None, "updated_at", "id"),
+        # The candidate filter reads these from the index alone (migration 0017).
+        Index("ix_entities_candidate_filter", "id",
+              postgresql_include=["kind", "country", "dataset"]),
     )
     id: Mapped[int] = pk()
     # Provenance columns without foreign keys (migration 0007): see RecordVersion.
