@@ -127,15 +127,14 @@ CROSS JOIN LATERAL (
 """
 
 
-# Per query that found nothing: 1 when some key of it is too common to block on (the wide
-# key stage may find what the others missed), else 0 when no key of it is known at all.
-_KEY_STATE = f"""
-SELECT q.i, coalesce(max(CASE WHEN c.n > {{cap}} THEN 1 WHEN c.n = 0 THEN 0 ELSE 0.5 END), 0)
-FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS q(keys, i)
-LEFT JOIN LATERAL unnest({_QUERY_KEYS}) AS kk(key) ON true
-LEFT JOIN LATERAL (SELECT {{df}} AS n OFFSET 0) c ON true
-GROUP BY q.i
-"""
+def key_state_sql(keys: str, cap: int = KEY_CAP) -> str:
+    """SQL for what the keys of a query that found nothing say (``keys``: an SQL expression
+    of its ``text[]``): 1 when some key is too common to block on at ``cap`` (the wide key
+    stage may find what the others missed), else 0 when no key is known at all."""
+    return (f"SELECT coalesce(max(CASE WHEN c.n > {int(cap)} THEN 1 WHEN c.n = 0 THEN 0 "
+            f"ELSE 0.5 END), 0) FROM unnest({keys}) AS kk(key) "
+            f"CROSS JOIN LATERAL (SELECT {key_df_sql('kk.key', cap)} AS n OFFSET 0) c")
+
 
 def key_hits_sql(keys: str, *, cap: int = KEY_CAP, short: int = SHORT_LIST,
                  wide: bool = False) -> str:
@@ -186,9 +185,10 @@ async def candidates_many(session: AsyncSession, queries: Sequence[CandidateQuer
                 return out
         # Keys that found entities which the filters then removed say "no candidate"; the
         # others get a second chance (module docstring).
-        rows = await session.execute(text(_KEY_STATE.format(cap=int(cap),
-                                                             df=key_df_sql("kk.key", cap))),
-                                     {"keys": [joined[i] for i in empty]})
+        rows = await session.execute(text(
+            f"SELECT q.i, ({key_state_sql(_QUERY_KEYS, cap)}) "
+            "FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS q(keys, i)"),
+            {"keys": [joined[i] for i in empty]})
         state = {empty[int(i) - 1]: float(s) for i, s in rows}
         common = [i for i in empty if state.get(i) == 1]
         if common:

@@ -32,7 +32,7 @@ from .backend import (
 from .corrections import readings
 from .highlight import highlight_names
 from .idkey import query_keys
-from .key_stats import key_df_sql, refresh_key_stats
+from .key_stats import refresh_key_stats
 from .normalize import normalize_name
 
 # Word similarity of the query to the best-matching stretch of a name: 0.5 keeps
@@ -59,9 +59,7 @@ key_names AS MATERIALIZED (
 key_state AS MATERIALIZED (
     -- Only read when the keys found nothing: 1 some key of the query is too common to block
     -- on, 0 no key of it is known at all (search/blocking.py).
-    SELECT coalesce(max(CASE WHEN c.n > {cap} THEN 1 WHEN c.n = 0 THEN 0 ELSE 0.5 END), 0) AS s
-    FROM unnest((SELECT keys FROM query_keys)) AS kk(key)
-    CROSS JOIN LATERAL (SELECT {key_df} AS n OFFSET 0) c
+    SELECT ({key_state}) AS s
 ),
 wide_names AS (
     -- A name of common words: the key stage again, with a wider cap.
@@ -161,8 +159,7 @@ class PostgresBackend:
         sql = _SEARCH.format(key_hits=blocking.key_hits_sql(keys_sql, short=SEARCH_SHORT_LIST),
                              wide_key_hits=blocking.key_hits_sql(
                                  keys_sql, short=SEARCH_SHORT_LIST, wide=True),
-                             cap=blocking.KEY_CAP,
-                             key_df=key_df_sql("kk.key", blocking.KEY_CAP),
+                             key_state=blocking.key_state_sql(keys_sql),
                              word_similarity=WORD_SIMILARITY,
                              identifier_score=IDENTIFIER_SCORE,
                              filters=" AND ".join(filters) or "true", after=after)
