@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from importers.prefetch import prefetched
 from importers.runs import RunRecorder, Summary, run_import
 from importers.sources import iter_items
+from registry.db.driver import connection_driver
 
 from . import ocds_compile, ocds_parallel
 from .gc_tuning import fewer_collections
@@ -126,7 +127,7 @@ async def import_values(session: AsyncSession, recorder: RunRecorder, dataset: s
     recorder.progress.set_description(f"compile {SOURCE}")
     where = paths[0] if len(paths) == 1 else ", ".join(paths)
     conn = await session.connection()
-    driver: Any = (await conn.get_raw_connection()).driver_connection
+    driver = await connection_driver(conn)
     if await ocds_parallel.worth_it(driver, dataset, chunk, workers):
         async def done(result: CompileResult) -> None:
             _count(summary, result)

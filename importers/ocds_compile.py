@@ -26,6 +26,7 @@ from ocdsmerge.rules import get_merge_rules
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.contracts.bulk import ContractRow, write_contracts
+from registry.db.driver import session_driver
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.models import ImportError_
 from registry.standards import ocds as ocds_schema
@@ -151,8 +152,7 @@ async def compile_chunk(session: AsyncSession, dataset: str, run_id: int | None,
     """Compile the next ``limit`` queued processes after ``after`` and up to ``upto`` (inside
     the caller's transaction); returns the result and the last ocid done (None when there
     is none left)."""
-    conn = await session.connection()
-    driver: Any = (await conn.get_raw_connection()).driver_connection
+    driver = await session_driver(session)
     queue = await driver.fetch(_QUEUE, dataset, after, limit, upto)
     result = CompileResult()
     if not queue:

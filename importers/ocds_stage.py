@@ -21,6 +21,7 @@ from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.driver import session_driver
 from registry.standards import ocds as ocds_schema
 
 from .ocds_releases import check_release, parse_datetime, releases_of
@@ -139,8 +140,7 @@ class ReleaseStager(ReleaseCollector):
         pending = self.take()
         if not pending:
             return 0, 0
-        conn = await self.session.connection()
-        driver: Any = (await conn.get_raw_connection()).driver_connection
+        driver = await session_driver(self.session)
         if self.optimistic:
             if await self._copy_all(driver, pending):
                 return len(pending), 0

@@ -19,6 +19,8 @@ from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.driver import session_driver
+
 
 @dataclass(slots=True)
 class VersionRow:
@@ -111,8 +113,7 @@ async def _batch(session: AsyncSession, dataset: str, rows: Sequence[VersionRow]
                  ) -> tuple[Any, list[VersionRow], set[tuple[str, str]]]:
     """The driver, the batch without repeated versions (the first copy is the one
     stored), and which of its records have a version stored already."""
-    conn = await session.connection()
-    driver: Any = (await conn.get_raw_connection()).driver_connection
+    driver = await session_driver(session)
     batch: dict[tuple[str, str], VersionRow] = {}
     for r in rows:
         batch.setdefault((r.record_type, r.version_key), r)

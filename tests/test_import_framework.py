@@ -73,6 +73,20 @@ async def test_bulk_upsert_inserts_skips_unchanged_and_ignores_older(session: As
     assert await session.scalar(select(func.count()).select_from(EntityIdentifier)) == 0
 
 
+async def test_bulk_upsert_first_in_a_transaction_rolls_back_with_it(
+        session: AsyncSession) -> None:
+    """The bulk writer talks to the driver directly; when it comes first in a transaction,
+    its COPYs used to commit on their own, before SQLAlchemy had sent BEGIN."""
+    await _dataset(session)
+    row = EntityRow(source_key="k1", kind="company", name="Acme Ltd", statement_id="s1",
+                    identifiers=[("GB-COH", "01234567")])
+    assert not session.in_transaction()
+    await upsert_entities(session, "t", None, [row])
+    await session.rollback()
+    for model in (Entity, EntityName, EntityIdentifier):
+        assert await session.scalar(select(func.count()).select_from(model)) == 0, model
+
+
 async def test_run_resumes_after_the_last_checkpoint(session: AsyncSession) -> None:
     await _dataset(session)
     run = await RunRecorder.start(session, dataset="t", source="test", paths=["f"])

@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.driver import session_driver
 from registry.db.ids import take_ids
 
 
@@ -82,12 +83,6 @@ RETURNING id, ocid, (xmax = 0) AS inserted
 """
 
 
-async def _driver(session: AsyncSession) -> Any:
-    conn = await session.connection()
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
-
-
 async def write_contracts(session: AsyncSession, dataset: str, run_id: int | None,
                           rows: Sequence[ContractRow],
                           entity_ids: dict[str, int]) -> dict[str, int]:
@@ -98,7 +93,7 @@ async def write_contracts(session: AsyncSession, dataset: str, run_id: int | Non
     """
     if not rows:
         return {}
-    driver = await _driver(session)
+    driver = await session_driver(session)
     encode = msgspec.json.encode
 
     def values(r: ContractRow) -> tuple[Any, ...]:

@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.driver import session_driver
 from registry.db.ids import take_ids
 from search.identifiers import normalize_identifier
 from search.normalize import normalize_name
@@ -115,12 +116,6 @@ RETURNING id, source_key, (xmax = 0) AS inserted
 """
 
 
-async def _driver(session: AsyncSession) -> Any:
-    conn = await session.connection()
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
-
-
 async def upsert_entities(session: AsyncSession, dataset: str, run_id: int | None,
                           rows: Sequence[EntityRow], *,
                           before_replacing: Callable[[], Awaitable[None]] | None = None,
@@ -131,7 +126,7 @@ async def upsert_entities(session: AsyncSession, dataset: str, run_id: int | Non
         latest[row.source_key] = row
     if not latest:
         return BulkResult({}, set(), set())
-    driver = await _driver(session)
+    driver = await session_driver(session)
     # Keys not stored yet (most of a first import) are copied straight into the table with
     # ids taken from its sequence; only the others go through the staging merge. A writer
     # adding the same keys concurrently makes this batch fail (unique violation) rather

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.db.driver import connection_driver
 
 from .tables import PUBLIC_TABLES, TABLES_BY_NAME, PublicTable
 
@@ -25,10 +26,8 @@ async def _driver(session: AsyncSession) -> Any:
         # One snapshot for the whole dump: tables stay consistent with each other meanwhile.
         conn = await session.connection(
             execution_options={"isolation_level": "REPEATABLE READ"})
-    # SQLAlchemy opens the transaction lazily; server-side cursors need it open now.
-    await conn.execute(text("SELECT 1"))
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
+    # Server-side cursors need the transaction open now.
+    return await connection_driver(conn)
 
 
 async def iter_jsonl(session: AsyncSession, tables: tuple[PublicTable, ...] = PUBLIC_TABLES,

@@ -23,6 +23,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.driver import session_driver
 from registry.db.ids import take_ids
 
 
@@ -117,12 +118,6 @@ def _json(value: Any) -> str | None:
         return json.dumps(value, ensure_ascii=False, default=str)
 
 
-async def _driver(session: AsyncSession) -> Any:
-    conn = await session.connection()
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
-
-
 async def write_relationships(session: AsyncSession, dataset: str, run_id: int | None,
                               rows: Sequence[RelationshipRow], entity_ids: dict[str, int],
                               new_keys: set[str] | None = None) -> int:
@@ -143,7 +138,7 @@ async def write_relationships(session: AsyncSession, dataset: str, run_id: int |
             text("SELECT source_key, id FROM entities WHERE dataset = :d AND source_key = ANY(:k)"),
             {"d": dataset, "k": list(wanted)})
         ids.update({r.source_key: r.id for r in found})
-    driver = await _driver(session)
+    driver = await session_driver(session)
     new_ids = await take_ids(driver, "relationships", len(rows))
     records: list[tuple[Any, ...]] = []
     interests: list[tuple[Any, ...]] = []
