@@ -192,8 +192,22 @@ def _values(r: EntityRow) -> tuple[Any, ...]:
             r.valid_from, r.is_closed, r.retrieved_at)
 
 
+# Transaction-local: the children written between the two are of entities whose own rows
+# this transaction has just inserted or updated, so the outbox has them (migration 0018).
+_ENTITIES_QUEUED = "SELECT set_config('registry.entities_queued', $1, true)"
+
+
 async def _replace_children(session: AsyncSession, driver: Any,
                             rows: dict[int, EntityRow], fresh: set[int] | None = None) -> None:
+    """Replace the names and identifiers of ``rows``: entities that this transaction has
+    just inserted or updated (none other: their outbox rows are taken for granted)."""
+    await driver.execute(_ENTITIES_QUEUED, "on")
+    await _write_children(session, driver, rows, fresh)
+    await driver.execute(_ENTITIES_QUEUED, "off")
+
+
+async def _write_children(session: AsyncSession, driver: Any,
+                          rows: dict[int, EntityRow], fresh: set[int] | None) -> None:
     entity_ids = [i for i in rows if i not in (fresh or set())]  # new rows have no children
     if entity_ids:
         await session.execute(text("DELETE FROM entity_names WHERE entity_id = ANY(:ids)"),

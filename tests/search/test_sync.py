@@ -86,6 +86,30 @@ async def test_every_kind_of_write_is_queued_once_per_transaction(sessionmaker: 
     assert await queued(sessionmaker) == [ids["k2"], ids["k3"]]
 
 
+async def test_bulk_writer_skips_only_its_own_children(sessionmaker: SM) -> None:
+    """The bulk writer tells the child triggers that its entities are queued already
+    (migration 0018); any other child written later in the same transaction is still
+    queued, and the next transaction starts without the setting."""
+    ids = await _bulk(sessionmaker, [EntityRow(source_key="old", kind="company",
+                                               name="Old Company Ltd", statement_id="v1")])
+    async with sessionmaker() as session, session.begin():
+        await session.execute(text("DELETE FROM search_outbox"))
+    async with sessionmaker() as session, session.begin():
+        new = (await upsert_entities(session, "bulk-test", None, [EntityRow(
+            source_key="new", kind="company", name="New Company Ltd", statement_id="v1",
+            identifiers=[("GB-COH", "00000001")])])).ids
+        entity = await session.get(Entity, ids["old"])
+        assert entity is not None
+        set_identifiers(entity, [{"scheme": "GB-COH", "id": "00000002"}])
+    assert sorted(await queued(sessionmaker)) == sorted([new["new"], ids["old"]])
+
+    async with sessionmaker() as session, session.begin():
+        await session.execute(text("DELETE FROM search_outbox"))
+        await session.execute(text("DELETE FROM entity_identifiers WHERE entity_id = :i"),
+                              {"i": new["new"]})
+    assert await queued(sessionmaker) == [new["new"]]
+
+
 async def test_opensearch_down_falls_back_and_keeps_the_outbox(
         demo: dict[str, Any], settings: Settings, sessionmaker: SM) -> None:
     down = make_backend(dataclasses.replace(settings, opensearch_url=_dead_url()), sessionmaker)
