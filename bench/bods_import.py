@@ -39,13 +39,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import json
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,17 @@ def statements(n: int) -> Iterator[dict[str, Any]]:
         k += 1
 
 
+@contextlib.asynccontextmanager
+async def _connected(url: str) -> AsyncIterator[Any]:
+    """An asyncpg connection to ``url``, for the duration of the block."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            yield (await conn.get_raw_connection()).driver_connection
+    finally:
+        await engine.dispose()
+
+
 class MemorySampler:
     """Samples this process's resident memory every 0.2 s while a phase runs."""
 
@@ -130,28 +142,22 @@ class MemorySampler:
 
 
 async def raw_copy(url: str, path: Path, batch_size: int, table: str = "bench_raw") -> int:
-    engine = make_engine(url)
     n = 0
-    try:
-        async with engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver: Any = raw.driver_connection
-            await driver.execute(f"CREATE TABLE {table} (record_type text, record_id text, "
-                                 "statement_id text, content jsonb)")
-            batch: list[tuple[Any, ...]] = []
-            for item in iter_items([path]):
-                s = item.value
-                batch.append((s["recordType"], s["recordId"], s["statementId"],
-                              json.dumps(s)))
-                if len(batch) >= batch_size:
-                    await driver.copy_records_to_table(table, records=batch)
-                    n += len(batch)
-                    batch = []
-            if batch:
+    async with _connected(url) as driver:
+        await driver.execute(f"CREATE TABLE {table} (record_type text, record_id text, "
+                             "statement_id text, content jsonb)")
+        batch: list[tuple[Any, ...]] = []
+        for item in iter_items([path]):
+            s = item.value
+            batch.append((s["recordType"], s["recordId"], s["statementId"],
+                          json.dumps(s)))
+            if len(batch) >= batch_size:
                 await driver.copy_records_to_table(table, records=batch)
                 n += len(batch)
-    finally:
-        await engine.dispose()
+                batch = []
+        if batch:
+            await driver.copy_records_to_table(table, records=batch)
+            n += len(batch)
     return n
 
 
@@ -163,42 +169,32 @@ TABLES = ("record_versions", "entities", "entity_names", "entity_identifiers",
 
 async def dump_tables(url: str, directory: Path) -> None:
     """The rows the importer wrote, one binary COPY file per table (not timed)."""
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            driver: Any = (await conn.get_raw_connection()).driver_connection
-            for table in TABLES:
-                with (directory / f"{table}.copy").open("wb") as fh:
-                    await driver.copy_from_table(table, output=fh, format="binary")
-    finally:
-        await engine.dispose()
+    async with _connected(url) as driver:
+        for table in TABLES:
+            with (directory / f"{table}.copy").open("wb") as fh:
+                await driver.copy_from_table(table, output=fh, format="binary")
 
 
 async def copy_tables(url: str, directory: Path) -> float:
     """COPY the dumped rows into ``bench_<table>`` (same columns, indexes and foreign keys);
     returns the seconds the copies took."""
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            driver: Any = (await conn.get_raw_connection()).driver_connection
-            for table in TABLES:
-                await driver.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
-                for fk in await driver.fetch(
-                        "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint "
-                        "WHERE contype = 'f' AND conrelid = $1::regclass", table):
-                    definition = fk["d"]
-                    for parent in TABLES:
-                        definition = definition.replace(f"REFERENCES {parent}(",
-                                                        f"REFERENCES bench_{parent}(")
-                    await driver.execute(f"ALTER TABLE bench_{table} ADD {definition}")
-            started = time.perf_counter()
-            for table in TABLES:
-                async with driver.transaction():
-                    with (directory / f"{table}.copy").open("rb") as fh:
-                        await driver.copy_to_table(f"bench_{table}", source=fh, format="binary")
-            return time.perf_counter() - started
-    finally:
-        await engine.dispose()
+    async with _connected(url) as driver:
+        for table in TABLES:
+            await driver.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+            for fk in await driver.fetch(
+                    "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint "
+                    "WHERE contype = 'f' AND conrelid = $1::regclass", table):
+                definition = fk["d"]
+                for parent in TABLES:
+                    definition = definition.replace(f"REFERENCES {parent}(",
+                                                    f"REFERENCES bench_{parent}(")
+                await driver.execute(f"ALTER TABLE bench_{table} ADD {definition}")
+        started = time.perf_counter()
+        for table in TABLES:
+            async with driver.transaction():
+                with (directory / f"{table}.copy").open("rb") as fh:
+                    await driver.copy_to_table(f"bench_{table}", source=fh, format="binary")
+        return time.perf_counter() - started
 
 
 class CpuMeter:
@@ -250,15 +246,10 @@ def _restart_with(server: Any, settings: dict[str, str]) -> None:
 
 
 async def _server_settings(url: str) -> str:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            driver: Any = (await conn.get_raw_connection()).driver_connection
-            version = await driver.fetchval("SHOW server_version")
-            buffers = await driver.fetchval("SHOW shared_buffers")
-            wal = await driver.fetchval("SHOW max_wal_size")
-    finally:
-        await engine.dispose()
+    async with _connected(url) as driver:
+        version = await driver.fetchval("SHOW server_version")
+        buffers = await driver.fetchval("SHOW shared_buffers")
+        wal = await driver.fetchval("SHOW max_wal_size")
     return (f"PostgreSQL {version}, shared_buffers {buffers}, max_wal_size {wal}, "
             f"{os.cpu_count()} CPUs")
 
@@ -270,29 +261,19 @@ def _stop_restarted(server: Any) -> None:
 
 
 async def _reset_statements(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            driver: Any = (await conn.get_raw_connection()).driver_connection
-            await driver.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-            await driver.execute("SELECT pg_stat_statements_reset()")
-    finally:
-        await engine.dispose()
+    async with _connected(url) as driver:
+        await driver.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await driver.execute("SELECT pg_stat_statements_reset()")
 
 
 async def _top_statements(url: str, limit: int = 15) -> str:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            driver: Any = (await conn.get_raw_connection()).driver_connection
-            rows = await driver.fetch(
-                "SELECT toplevel, calls, rows, total_exec_time / 1000 AS s, "
-                "regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS q "
-                "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1", limit)
-            total = await driver.fetchval(
-                "SELECT sum(total_exec_time) / 1000 FROM pg_stat_statements WHERE toplevel")
-    finally:
-        await engine.dispose()
+    async with _connected(url) as driver:
+        rows = await driver.fetch(
+            "SELECT toplevel, calls, rows, total_exec_time / 1000 AS s, "
+            "regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS q "
+            "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1", limit)
+        total = await driver.fetchval(
+            "SELECT sum(total_exec_time) / 1000 FROM pg_stat_statements WHERE toplevel")
     lines = [f"           server time by statement (top level: {total:.1f} s; "
              "'in' = run inside a function or trigger):"]
     lines += [f"           {r['s']:7.1f} s {r['s'] / total:4.0%} "
