@@ -42,6 +42,27 @@ async def test_schema_is_openapi_31_with_operation_ids(client: Client) -> None:
                 assert op.get("operationId"), f"{method.upper()} {path} lacks operationId"
 
 
+async def test_every_list_pages_the_same_way(client: Client) -> None:
+    """The paging parameters are declared once (registry/api/pagination.py): every list
+    that takes a ``cursor`` says what to pass in it and bounds its ``limit`` (search pages
+    by at most 100), and the bounds are enforced with a problem naming the field."""
+    spec = (await client.get("/schema/openapi.json")).json()
+    paged = []
+    for path, ops in spec["paths"].items():
+        for op in ops.values():
+            params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "query"}
+            if "cursor" in params and path.startswith("/api/"):
+                paged.append(path)
+                assert params["cursor"].get("description"), path
+                schema = params["limit"]["schema"]
+                assert schema.get("minimum") == 1 and schema.get("maximum") in (100, 500), path
+    assert len(paged) >= 7, paged
+    r = await client.get("/api/v1/entities", params={"limit": 501})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "limit" in r.text
+
+
 async def test_unknown_route_is_problem_json(client: Client) -> None:
     r = await client.get("/api/v1/nothing-here")
     assert r.status_code == 404

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from registry.api.access import ADMIN, AUTHENTICATED, PUBLIC, Principal, access, principal_of
-from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
+from registry.api.pagination import (
+    DEFAULT_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from registry.api.problems import Problem
 from registry.audit import Actor
 from registry.auth.tokens import issue_token
@@ -120,8 +128,8 @@ class AuditController(Controller):
          summary="The audit log, newest first")
     async def list_audit(
         self, db_session: DbSession,
-        cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
         action: FromQuery[str | None] = None,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 from .problems import Problem
 
@@ -14,6 +15,12 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+
+# The paging parameters of every list endpoint, declared once.
+PageCursor = Annotated[str | None, QueryParameter(
+    description="The `next` value of the previous page; absent for the first page.")]
+PageLimit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT,
+                                          description="Items per page.")]
 
 
 class Page(msgspec.Struct, Generic[T]):

@@ -11,7 +11,15 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api.access import PUBLIC, access
-from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
+from registry.api.pagination import (
+    DEFAULT_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from registry.api.problems import Problem
 from registry.db.session import DbSession
 from registry.models import Contract
@@ -71,8 +79,8 @@ class ContractController(Controller):
              "(text in title or description), `dataset`."))
     async def list_contracts(
         self, db_session: DbSession,
-        cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
         buyer: FromQuery[int | None] = None,
         supplier: FromQuery[int | None] = None,
         date_from: FromQuery[dt.date | None] = None,

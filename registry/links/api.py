@@ -15,7 +15,15 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from registry.api.access import PUBLIC, REGISTRAR, access, principal_of
-from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
+from registry.api.pagination import (
+    DEFAULT_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from registry.api.problems import Problem
 from registry.db.session import DbSession
 from registry.entities.schemas import entity_out
@@ -73,8 +81,8 @@ class LinkController(Controller):
         self, request: Request[Any, Any, Any], db_session: DbSession,
         status: FromQuery[Status | None] = None,
         entity_id: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
     ) -> Page[LinkOut]:
         check_limit(limit)
         principal = principal_of(request.scope)

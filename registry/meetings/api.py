@@ -9,7 +9,15 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from registry.api.access import PUBLIC, REGISTRANT, access
-from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
+from registry.api.pagination import (
+    DEFAULT_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from registry.api.problems import Problem
 from registry.audit import Actor
 from registry.db.session import DbSession
@@ -32,8 +40,8 @@ class MeetingController(Controller):
                      "only one side declared.")
     async def list_meetings(
         self, db_session: DbSession,
-        cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
         official: Annotated[str | None, QueryParameter(description="part of a name")] = None,
         institution: Annotated[str | None, QueryParameter(
             description="part of the institution's name")] = None,

@@ -18,6 +18,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
 from registry.api.access import PUBLIC, access
+from registry.api.pagination import PageCursor
 from registry.api.problems import Problem
 from registry.contracts import service as contracts
 from registry.contracts.behind import _hops as link_hops
@@ -78,7 +79,7 @@ class PublicPageController(Controller):
         kind: FromQuery[str | None] = None,
         country: FromQuery[str | None] = None,
         dataset: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
+        cursor: PageCursor = None,
     ) -> Response[str]:
         q = (q or "").strip()
         context: dict[str, Any] = {"title": f"Search: {q}" if q else "Search", "q": q,

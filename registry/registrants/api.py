@@ -11,7 +11,15 @@ from sqlalchemy import and_, select
 
 from registry.accounts.service import find_user
 from registry.api.access import AUTHENTICATED, PUBLIC, REGISTRANT, REGISTRAR, access, principal_of
-from registry.api.pagination import DEFAULT_LIMIT, Page, check_limit, decode_cursor, encode_cursor
+from registry.api.pagination import (
+    DEFAULT_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from registry.api.problems import Problem
 from registry.audit import Actor
 from registry.db.session import DbSession
@@ -93,8 +101,8 @@ class RegistrantController(Controller):
          description="Only entries with an approved version; keyset-paginated.")
     async def list_registrants(
         self, request: Request[Any, Any, Any], db_session: DbSession,
-        cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
         category: FromQuery[str | None] = None,
         subject_matter: FromQuery[str | None] = None,
         status: Status = None,
@@ -137,7 +145,7 @@ class RegistrantController(Controller):
          summary="Entries whose latest version awaits a decision, oldest submission first")
     async def review_queue(
         self, db_session: DbSession,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = DEFAULT_LIMIT,
+        limit: PageLimit = DEFAULT_LIMIT,
     ) -> list[PendingOut]:
         check_limit(limit)
         rows = await db_session.execute(

@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
 
 from registry.api.access import PUBLIC, access
+from registry.api.pagination import PageCursor
 from registry.api.problems import Problem
 from registry.db.session import DbSession
 from registry.searching.service import SearchPage, run_search
@@ -35,7 +36,7 @@ class SearchController(Controller):
         kind: FromQuery[Kind | None] = None,
         country: FromQuery[str | None] = None,
         dataset: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
+        cursor: PageCursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> SearchPage:
         if q is None or not q.strip():
