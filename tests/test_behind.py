@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from importers.bods import import_bods
 from importers.ocds import write_releases
 from registry.cli import cli
 from registry.demo.load import link_demo
@@ -400,3 +401,73 @@ async def test_approval_links_the_entry(client: HttpClient, session: AsyncSessio
     via = {x["via"]["name"] for x in s["lobbying"] if x["registrant"]["registration_number"]
            == number}
     assert via == {"ACME CONSTRUCTION LTD."}  # the supplier itself, through two links
+
+
+def _statement(sid: str, rid: str, rtype: str, details: dict[str, Any]) -> dict[str, Any]:
+    return {"statementId": sid.ljust(32, "x"), "statementDate": "2020-01-01",
+            "recordId": rid, "recordType": rtype, "recordStatus": "new",
+            "declarationSubject": rid, "recordDetails": details}
+
+
+def _company(name: str, number: str | None = None) -> dict[str, Any]:
+    details: dict[str, Any] = {"isComponent": False,
+                               "entityType": {"type": "registeredEntity"}, "name": name}
+    if number:
+        details["identifiers"] = [{"scheme": "GB-COH", "id": number}]
+    return details
+
+
+def _owns(subject: str, party: Any, share: float | None) -> dict[str, Any]:
+    interest: dict[str, Any] = {"type": "shareholding", "directOrIndirect": "direct"}
+    if share is not None:
+        interest["share"] = {"exact": share}
+    return {"isComponent": False, "subject": subject, "interestedParty": party,
+            "interests": [interest]}
+
+
+async def test_undisclosed_owners_and_loops_behind_a_supplier(
+        client: HttpClient, session: AsyncSession, database_url: str, tmp_path: Path) -> None:
+    person = {"isComponent": False, "personType": "knownPerson",
+              "names": [{"type": "legal", "fullName": "Pat Owner"}]}
+    statements = [
+        _statement("a", "A", "entity", _company("A Ltd", "09999999")),
+        _statement("b", "B", "entity", _company("B Ltd")),
+        _statement("c", "C", "entity", _company("C Ltd")),
+        _statement("p", "P", "person", person),
+        _statement("r1", "B-A", "relationship", _owns("A", "B", 40)),
+        _statement("r2", "C-A", "relationship", _owns("A", "C", 60)),
+        _statement("r3", "P-B", "relationship", _owns("B", "P", 50)),
+        _statement("r4", "A-B", "relationship", _owns("B", "A", 10)),  # a loop A -> B -> A
+        _statement("r5", "U-C", "relationship", _owns(
+            "C", {"reason": "interestedPartyExemptFromDisclosure", "description": "listed"},
+            None)),
+    ]
+    path = tmp_path / "owners.json"
+    path.write_text(json.dumps(statements), "utf-8")
+    await import_bods(database_url, [str(path)])
+    session.add(Dataset(name="city-ocds", title="City", source="ocds"))
+    await session.flush()
+    supplier = {"id": "a-ltd", "name": "A Limited",
+                "identifier": {"scheme": "GB-COH", "id": "09999999"}}
+    await write_releases(session, "city-ocds", [_release("ocds-city-a", "2022-01-01",
+                                                         supplier)])
+    await session.commit()
+    new = list((await session.scalars(select(Entity.id).where(
+        Entity.dataset == "city-ocds"))).all())
+    await run_linking(database_url, new, progress=False)
+
+    [story] = (await behind(client, "ocds-city-a"))["suppliers"]
+    assert [c["entity"]["name"] for c in story["companies"]] == ["A Ltd"]
+    assert "Pat Owner" in {o["entity"]["name"] for o in story["owners"]}
+    assert [(u["reason"], u["description"], u["subject"]["name"], u["via_company"]["name"])
+            for u in story["unknown_owners"]] == [
+        ("interestedPartyExemptFromDisclosure", "listed", "C Ltd", "A Ltd")]
+    [declaring] = [h for h in story["unknown_owners"][0]["chain"]
+                   if h.get("interested_party_unspecified")]
+    assert declaring["subject"]["name"] == "C Ltd"
+    assert [[e["name"] for e in loop] for loop in story["cycles"]] == [
+        ["A Ltd", "B Ltd", "A Ltd"]]
+
+    page = await client.get("/contracts/ocds-city-a")
+    assert page.status_code == 200
+    assert "owner not disclosed" in page.text and "Ownership loops" in page.text

@@ -38,13 +38,21 @@ from registry.meetings.views import meeting_views
 from registry.models import Contract, Entity, Meeting, Registrant
 from registry.ownership.schemas import (
     EntityRef,
+    HopOut,
     PathOut,
     ShareOut,
     entity_ref,
     hop_out,
     share_out,
 )
-from registry.ownership.service import Chains, Owner, chains_as_of, summarise
+from registry.ownership.service import (
+    Chains,
+    Owner,
+    UnspecifiedParty,
+    canonical_cycle,
+    chains_as_of,
+    summarise,
+)
 from search.normalize import normalize_name
 
 ROLES = ("registrant", "client", "lobbyist")
@@ -80,6 +88,16 @@ class OwnerOut(msgspec.Struct, omit_defaults=True):
     effective_share: ShareOut | None = None
 
 
+class UnknownOwnerOut(msgspec.Struct, omit_defaults=True):
+    """An owner the source declares it cannot name (a BODS unspecified record)."""
+
+    via_company: EntityRef  # the supplier or linked company up whose chain it is declared
+    subject: EntityRef | None  # the company whose owner is unknown
+    chain: list[HopOut]  # from ``via_company``, ending with the declaring relationship
+    reason: str | None = None
+    description: str | None = None
+
+
 class LobbyingOut(msgspec.Struct):
     entity: EntityOut  # the register's entity
     role: str  # registrant | client | lobbyist
@@ -108,6 +126,8 @@ class SupplierOut(msgspec.Struct):
     supplier: EntityOut
     companies: list[LinkedOut]
     owners: list[OwnerOut]
+    unknown_owners: list[UnknownOwnerOut]
+    cycles: list[list[EntityRef]]  # ownership loops met on the chains, first == last
     lobbying: list[LobbyingOut]
     meetings: list[MeetingWhyOut]
     truncated: bool  # a bound on links or chains was hit: there may be more
@@ -153,6 +173,8 @@ class SupplierFacts:
     supplier_id: int
     cluster: list[tuple[int, list[Hop]]]
     owners: list[tuple[Owner, int]] = field(default_factory=list)
+    unknown: list[tuple[UnspecifiedParty, int]] = field(default_factory=list)
+    cycles: dict[tuple[int, ...], list[int]] = field(default_factory=dict)  # canonical: loop
     found: list[Found] = field(default_factory=list)
     meetings: list[tuple[Meeting, list[Found]]] = field(default_factory=list)
     truncated: bool = False
@@ -281,6 +303,9 @@ async def gather(session: AsyncSession, contract: Contract,
                 f.truncated |= chains.truncated
                 f.owners += [(o, company) for o in summarise(chains)
                              if o.entity_id not in members]
+                f.unknown += [(u, company) for u in chains.unspecified]
+                for loop in chains.cycles:  # the same loop may be met from several companies
+                    f.cycles.setdefault(canonical_cycle(tuple(loop)), loop)
             f.found = await _lobbying(session, walker,
                                       members + [o.entity_id for o, _ in f.owners])
             f.meetings = await _meetings(session, institutions, f)
@@ -302,6 +327,11 @@ def _ids(buyer: list[tuple[int, list[Hop]]], facts: list[SupplierFacts],
             ids |= {o.entity_id, via}
             for p in o.paths:
                 ids |= {x for h in p.hops for x in (h.subject_id, h.party_id) if x is not None}
+        for u, via in f.unknown:
+            ids |= {u.subject_id, via}
+            ids |= {x for h in u.hops for x in (h.subject_id, h.party_id) if x is not None}
+        for loop in f.cycles.values():
+            ids.update(loop)
         for found in f.found:
             ids |= {found.role.entity_id, found.via}
             ids |= {x for h in found.hops for x in (h.from_id, h.to_id)}
@@ -322,6 +352,14 @@ def _owner(o: Owner, via: int, entities: dict[int, Entity]) -> OwnerOut:
         chains=[PathOut(hops=[hop_out(h, entities) for h in p.hops], share=share_out(p.share))
                 for p in o.paths],
         effective_share=share_out(o.share))
+
+
+def _unknown(u: UnspecifiedParty, via: int, entities: dict[int, Entity]) -> UnknownOwnerOut:
+    subject = entities.get(u.subject_id)
+    return UnknownOwnerOut(via_company=entity_ref(entities[via]),
+                           subject=entity_ref(subject) if subject is not None else None,
+                           chain=[hop_out(h, entities) for h in u.hops], reason=u.reason,
+                           description=u.description)
 
 
 async def behind(session: AsyncSession, contract: Contract) -> BehindOut:
@@ -353,6 +391,10 @@ async def behind(session: AsyncSession, contract: Contract) -> BehindOut:
             companies=linked(f.cluster, f.supplier_id),
             owners=[_owner(o, via, entities) for o, via in f.owners
                     if o.entity_id in entities],
+            unknown_owners=[_unknown(u, via, entities) for u, via in f.unknown
+                            if via in entities],
+            cycles=[[entity_ref(entities[i]) for i in loop if i in entities]
+                    for loop in f.cycles.values()],
             lobbying=[LobbyingOut(entity=entity_out(entities[x.role.entity_id]),
                                   role=x.role.role,
                                   registrant=ref(registrants[x.role.registrant_id]),

@@ -233,7 +233,7 @@ async def chains_as_of(session: AsyncSession, entity_id: int, as_of: dt.date | N
                     continue
                 if far in visited:
                     loop = (*visited[visited.index(far):], far)
-                    canonical = _canonical_cycle(loop)
+                    canonical = canonical_cycle(loop)
                     if canonical not in seen_cycles:
                         seen_cycles.add(canonical)
                         out.cycles.append(list(loop))
@@ -248,7 +248,8 @@ async def chains_as_of(session: AsyncSession, entity_id: int, as_of: dt.date | N
     return out
 
 
-def _canonical_cycle(loop: tuple[int, ...]) -> tuple[int, ...]:
+def canonical_cycle(loop: tuple[int, ...]) -> tuple[int, ...]:
+    """One form of a loop (entity ids, first == last) whichever entity it was met from."""
     ring = loop[:-1]
     start = ring.index(min(ring))
     return ring[start:] + ring[:start]
