@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -210,3 +211,59 @@ def test_user_create_cli_prints_a_generated_password(database_url: str,
         return str(value)
 
     assert verify_password(asyncio.run(stored_hash()), password)
+
+
+async def test_password_change_signs_out_everywhere_else(
+        client: Client, session: AsyncSession, settings: Settings) -> None:
+    await account(session, settings, "pat@example.org")
+    user = (await session.scalars(select(User).where(User.email == "pat@example.org"))).one()
+
+    def signed_in(seconds_ago: int) -> dict[str, str]:
+        token = issue_token(settings.effective_secret_key(), user.id, 3600,
+                            now=time.time() - seconds_ago)
+        return {"Authorization": f"Bearer {token}"}
+
+    headers, elsewhere = signed_in(30), signed_in(600)  # this device, and another one
+    assert (await client.get("/api/v1/accounts/me", headers=elsewhere)).status_code == 200
+    url = "/api/v1/accounts/me/password"
+    new = "a brand new passphrase 42"
+
+    wrong = await client.post(url, json={"current_password": "not it", "new_password": new},
+                              headers=headers)
+    assert wrong.status_code == 422 and wrong.json()["field"] == "current_password"
+    weak = await client.post(url, json={"current_password": PASSWORD, "new_password": "short"},
+                             headers=headers)
+    assert weak.status_code == 422 and weak.json()["field"] == "new_password"
+    assert (await client.post("/api/v1/auth/token", json={
+        "email": "pat@example.org", "password": new})).status_code == 401
+
+    r = await client.post(url, json={"current_password": PASSWORD, "new_password": new},
+                          headers=headers)
+    assert r.status_code == 200, r.text
+    fresh = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert (await client.get("/api/v1/accounts/me", headers=fresh)).status_code == 200
+    for old in (headers, elsewhere):
+        refused = await client.get("/api/v1/accounts/me", headers=old)
+        assert refused.status_code == 401 and "password was changed" in refused.text
+    assert (await client.post("/api/v1/auth/token", json={
+        "email": "pat@example.org", "password": PASSWORD})).status_code == 401
+    assert (await client.post("/api/v1/auth/token", json={
+        "email": "pat@example.org", "password": new})).status_code == 200
+    await session.refresh(user)
+    assert verify_password(user.password_hash, new)
+    [logged] = (await session.scalars(select(AuditLog).where(
+        AuditLog.action == "user.password_change"))).all()
+    assert logged.object_id == str(user.id)
+    assert new not in json.dumps(logged.details) and PASSWORD not in json.dumps(logged.details)
+
+
+async def test_an_api_key_cannot_change_the_password(client: Client, session: AsyncSession,
+                                                     settings: Settings) -> None:
+    headers = await account(session, settings, "kim@example.org")
+    r = await client.post("/api/v1/accounts/me/api-keys",
+                          json={"name": "ci", "scopes": ["read", "write"]}, headers=headers)
+    key = {"Authorization": f"Bearer {r.json()['key']}"}
+    r = await client.post("/api/v1/accounts/me/password",
+                          json={"current_password": PASSWORD, "new_password": "x" * 20},
+                          headers=key)
+    assert r.status_code == 403

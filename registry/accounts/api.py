@@ -34,6 +34,7 @@ from .schemas import (
     AuditOut,
     Credentials,
     MembershipOut,
+    PasswordChange,
     SignUp,
     TokenOut,
 )
@@ -50,6 +51,13 @@ def _key_out(key: ApiKey) -> ApiKeyOut:
     return ApiKeyOut(id=key.id, name=key.name, prefix=key.prefix, scopes=list(key.scopes),
                      created_at=key.created_at, last_used_at=key.last_used_at,
                      revoked_at=key.revoked_at)
+
+
+def _token(request: Request[Any, Any, Any], user_id: int) -> TokenOut:
+    settings: Settings = request.app.state.settings
+    ttl = settings.access_token_minutes * 60
+    return TokenOut(access_token=issue_token(settings.effective_secret_key(), user_id, ttl),
+                    token_type="bearer", expires_in=ttl)  # noqa: S106
 
 
 class AccountController(Controller):
@@ -76,6 +84,19 @@ class AccountController(Controller):
                                                      status=r.status,
                                                      registration_number=r.registration_number)
                                        for r in regs])
+
+    @post("/me/password", operation_id="changePassword", opt=access(AUTHENTICATED),
+          status_code=200, summary="Change the caller's password; returns a new token",
+          description="Needs the current password and a password sign-in (not an API key). "
+                      "Every access token issued before the change stops working, on every "
+                      "device; API keys are kept (revoke them apart). Wrong current passwords "
+                      "count towards the sign-in throttle.")
+    async def change_password(self, request: Request[Any, Any, Any], db_session: DbSession,
+                              data: JSONBody[PasswordChange]) -> TokenOut:
+        user = await service.change_password(db_session, caller(request),
+                                             data.current_password, data.new_password,
+                                             Actor(request).ip)
+        return _token(request, user.id)
 
     @get("/me/api-keys", operation_id="listApiKeys", opt=access(AUTHENTICATED),
          summary="The caller's API keys (never their secrets)")
@@ -112,12 +133,9 @@ class AuthController(Controller):
                       "(429 with Retry-After).")
     async def token(self, request: Request[Any, Any, Any], db_session: DbSession,
                     data: JSONBody[Credentials]) -> TokenOut:
-        settings: Settings = request.app.state.settings
         user = await service.check_login(db_session, data.email, data.password,
                                          Actor(request).ip)
-        ttl = settings.access_token_minutes * 60
-        return TokenOut(access_token=issue_token(settings.effective_secret_key(), user.id, ttl),
-                        token_type="bearer", expires_in=ttl)  # noqa: S106
+        return _token(request, user.id)
 
 
 class AuditController(Controller):

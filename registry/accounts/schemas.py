@@ -17,6 +17,11 @@ class Credentials(msgspec.Struct, forbid_unknown_fields=True):
     password: str
 
 
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: str
+    new_password: str
+
+
 class TokenOut(msgspec.Struct):
     access_token: str
     token_type: str

@@ -75,6 +75,36 @@ async def check_login(session: AsyncSession, email: str, password: str,
     return user
 
 
+async def change_password(session: AsyncSession, principal: Principal, current: str,
+                          new: str, ip: str | None) -> User:
+    """Set a new password after checking the current one (wrong guesses count towards the
+    sign-in throttle); access tokens issued before now are refused from then on."""
+    if principal.scopes:
+        raise Problem(403, "A password is changed with a password sign-in, not an API key.",
+                      type_="forbidden")
+    user = await session.get(User, principal.user_id)
+    if user is None:
+        raise Problem(404, "No such account.")
+    wait = await throttle.retry_after(session, user.email, ip)
+    if wait is not None:
+        raise Problem(429, "Too many failed attempts; try again later.",
+                      type_="throttled", headers={"Retry-After": str(wait)}, retry_after=wait)
+    if not await verify_password_async(user.password_hash, current):
+        await throttle.record_failure(session, user.email, ip)
+        await session.commit()
+        raise Problem(422, "The current password is wrong.", field="current_password")
+    problem = password_problem(new)
+    if problem:
+        raise Problem(422, problem, field="new_password")
+    if new == current:
+        raise Problem(422, "The new password is the current one.", field="new_password")
+    user.password_hash = await hash_password_async(new)
+    user.password_changed_at = dt.datetime.now(dt.UTC)
+    await throttle.clear(session, user.email)
+    audit(session, principal, "user.password_change", "user", user.id, None, ip)
+    return user
+
+
 async def memberships(session: AsyncSession, user_id: int) -> Sequence[Registrant]:
     return (await session.scalars(
         select(Registrant).join(RegistrantMember, RegistrantMember.registrant_id == Registrant.id)

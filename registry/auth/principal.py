@@ -46,7 +46,17 @@ async def authenticate(session: AsyncSession, authorization: str, secret: str) -
     user = await session.get(User, claims.user_id)
     if user is None or not user.is_active:
         raise AuthenticationFailed("The account of this token is not active.")
+    if issued_before_password_change(claims, user):
+        raise AuthenticationFailed("The password was changed after this token was issued; "
+                                   "sign in again.")
     return await principal_for_user(session, user)
+
+
+def issued_before_password_change(claims: tokens.TokenClaims, user: User) -> bool:
+    """Tokens carry whole seconds: one issued in the second of the change still counts as
+    after it (no false refusals of the token the change itself returns)."""
+    changed = user.password_changed_at
+    return changed is not None and claims.issued_at < int(changed.timestamp())
 
 
 async def _from_api_key(session: AsyncSession, credential: str) -> Principal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, ForeignKey, Index, Text, text
+from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, created_at, flag, json_object, pk, text_default
@@ -22,6 +22,8 @@ class User(Base):
     role: Mapped[str] = text_default("registrant")
     is_active: Mapped[bool] = flag(True)
     created_at: Mapped[dt.datetime] = created_at()
+    # Access tokens issued before it are refused (migration 0019).
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RegistrantMember(Base):
