@@ -267,3 +267,36 @@ async def test_an_api_key_cannot_change_the_password(client: Client, session: As
                           json={"current_password": PASSWORD, "new_password": "x" * 20},
                           headers=key)
     assert r.status_code == 403
+
+
+def test_user_reset_password_cli_ends_earlier_sign_ins(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
+    monkeypatch.setenv("REGISTRY_SECRET_KEY", "cli-test")
+    runner = CliRunner()
+    created = runner.invoke(cli, ["user", "create", "--email", "lost@example.org",
+                                  "--role", "registrant", "--password", "old password 123"])
+    assert created.exit_code == 0, created.output
+    missing = runner.invoke(cli, ["user", "reset-password", "--email", "nobody@example.org"])
+    assert missing.exit_code != 0 and "No account" in missing.output
+    weak = runner.invoke(cli, ["user", "reset-password", "--email", "lost@example.org",
+                               "--password", "short"])
+    assert weak.exit_code != 0
+
+    from registry.db.engine import make_engine
+
+    async def stored() -> User:
+        engine = make_engine(database_url)
+        async with engine.connect() as conn:
+            row = (await conn.execute(select(User).where(
+                User.email == "lost@example.org"))).one()
+        await engine.dispose()
+        return User(**row._asdict())
+
+    assert verify_password(asyncio.run(stored()).password_hash, "old password 123")
+    reset = runner.invoke(cli, ["user", "reset-password", "--email", "Lost@Example.org"])
+    assert reset.exit_code == 0, reset.output
+    password = reset.stdout.strip().rsplit(" ", 1)[-1]
+    user = asyncio.run(stored())
+    assert verify_password(user.password_hash, password)
+    assert user.password_changed_at is not None

@@ -93,16 +93,33 @@ async def change_password(session: AsyncSession, principal: Principal, current: 
         await throttle.record_failure(session, user.email, ip)
         await session.commit()
         raise Problem(422, "The current password is wrong.", field="current_password")
-    problem = password_problem(new)
-    if problem:
-        raise Problem(422, problem, field="new_password")
     if new == current:
         raise Problem(422, "The new password is the current one.", field="new_password")
-    user.password_hash = await hash_password_async(new)
-    user.password_changed_at = dt.datetime.now(dt.UTC)
-    await throttle.clear(session, user.email)
+    await _set_password(session, user, new, "new_password")
     audit(session, principal, "user.password_change", "user", user.id, None, ip)
     return user
+
+
+async def reset_password(session: AsyncSession, email: str, new: str, *, actor: str) -> User:
+    """Set the password of the account with this e-mail (``registry user reset-password``:
+    a registrar's way to help someone who lost theirs, out of band); signs it out too."""
+    user = await find_user(session, email)
+    if user is None:
+        raise Problem(404, f"No account with the e-mail {normalise_email(email)!r}.",
+                      field="email")
+    await _set_password(session, user, new, "password")
+    audit(session, actor, "user.password_reset", "user", user.id, None)
+    return user
+
+
+async def _set_password(session: AsyncSession, user: User, new: str, field: str) -> None:
+    problem = password_problem(new)
+    if problem:
+        raise Problem(422, problem, field=field)
+    user.password_hash = await hash_password_async(new)
+    # Access tokens issued before now are refused (registry/auth/principal.py).
+    user.password_changed_at = dt.datetime.now(dt.UTC)
+    await throttle.clear(session, user.email)
 
 
 async def memberships(session: AsyncSession, user_id: int) -> Sequence[Registrant]:
