@@ -71,3 +71,64 @@ async def test_overdue_returns_are_public_until_filed(client: Client, session: A
     assert len(again) == len(filed)
     assert next(x for x in again if x["period_start"] == overdue[0]["period_start"])[
         "costs_band"] == "25000-49999"
+
+
+async def test_drafts_are_members_only_and_filing_clears_them(
+        client: Client, session: AsyncSession, settings: Settings) -> None:
+    member = await account(session, settings, "ana@example.org")
+    registrar = await account(session, settings, "reg@example.org", "registrar")
+    other = await account(session, settings, "bo@example.org")
+    rid = (await publish(client, member, registrar))["id"]
+    reg = await session.get(Registrant, rid)
+    assert reg is not None
+    reg.registered_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=550)
+    await session.commit()
+    url = f"/api/v1/registrants/{rid}/returns"
+    overdue = [r["period_start"] for r in (await client.get(url)).json()
+               if r["status"] == "overdue"]
+    first, second = overdue[-1], overdue[-2]
+    drafts = f"{url}/drafts"
+
+    # Unfinished: no costs band yet. A wrong code is refused at once, with its field.
+    r = await client.put(f"{drafts}/{first}", headers=member,
+                         json={"activities": "Half written.", "subject_matters": ["nope"]})
+    assert r.status_code == 422 and r.json()["field"] == "subject_matters[0]"
+    r = await client.put(f"{drafts}/{first}", headers=member, json={"activities": "Half written."})
+    assert r.status_code == 200, r.text
+    assert r.json()["draft"]["activities"] == "Half written." and r.json()["filed"] is False
+    assert (await client.put(f"{drafts}/2001-01-01", headers=member, json={})).json()[
+        "field"] == "period_start"
+    current = period_of(dt.date.today(), settings.returns_period_months,
+                        settings.returns_due_days).start.isoformat()
+    assert (await client.put(f"{drafts}/{current}", headers=member, json={})).status_code == 200
+
+    # Nobody else sees it; the public still sees the period as overdue.
+    assert (await client.get(f"{drafts}/{first}", headers=member)).json()["draft"][
+        "activities"] == "Half written."
+    assert (await client.get(f"{drafts}/{first}", headers=other)).status_code == 403
+    assert (await client.get(f"{drafts}/{first}")).status_code == 401
+    public = {r["period_start"]: r for r in (await client.get(url)).json()}
+    assert public[first]["status"] == "overdue" and public[first]["activities"] is None
+    assert "Half written" not in (await client.get(f"/api/v1/registrants/{rid}")).text
+
+    # Filing clears the draft.
+    r = await client.post(url, headers=member, json={
+        "period_start": first, "costs_band": "0-9999", "activities": "Finished."})
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"{drafts}/{first}", headers=member)).status_code == 404
+
+    # A draft amendment leaves the filed return as the public sees it.
+    r = await client.put(f"{drafts}/{first}", headers=member, json={"activities": "Amending."})
+    assert r.json()["filed"] is True
+    public = {r["period_start"]: r for r in (await client.get(url)).json()}
+    assert public[first]["status"] == "filed" and public[first]["activities"] == "Finished."
+
+    # Discarding: the amendment's draft goes, the filed return stays; a draft-only period
+    # goes back to owing a return.
+    assert (await client.delete(f"{drafts}/{first}", headers=member)).status_code == 204
+    assert (await client.get(f"{drafts}/{first}", headers=member)).status_code == 404
+    await client.put(f"{drafts}/{second}", headers=member, json={"costs_band": "0-9999"})
+    assert (await client.delete(f"{drafts}/{second}", headers=other)).status_code == 403
+    assert (await client.delete(f"{drafts}/{second}", headers=member)).status_code == 204
+    public = {r["period_start"]: r for r in (await client.get(url)).json()}
+    assert public[first]["activities"] == "Finished." and public[second]["status"] == "overdue"

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created_at, flag, json_object, pk, text_default, updated_at
@@ -94,6 +95,9 @@ class Return(Base):
     status: Mapped[str] = text_default("due")  # due|draft|filed
     filed_at: Mapped[dt.datetime | None]
     data: Mapped[dict[str, Any]] = json_object()
+    # The members' unfinished version, beside the filed one (migration 0020).
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    draft_saved_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
 

@@ -18,11 +18,11 @@ from registry.api.problems import Problem
 from registry.audit import Actor
 from registry.models import Registrant, Return
 from registry.registrants.codes import MONEY_BANDS, SUBJECT_MATTERS
-from registry.registrants.schemas import ReturnsStatus
+from registry.registrants.schemas import ClientIn, ReturnsStatus
 from registry.settings import Settings
 
-from .periods import Period, owed_periods
-from .schemas import ReturnIn, ReturnOut
+from .periods import Period, owed_periods, period_of
+from .schemas import ReturnDraftIn, ReturnDraftOut, ReturnIn, ReturnOut
 
 
 def owed(registrant: Registrant, settings: Settings, today: dt.date) -> list[Period]:
@@ -85,22 +85,10 @@ async def file_return(session: AsyncSession, actor: Actor, registrant: Registran
         raise Problem(422, "period_start is not the start of a period this registrant owes "
                            "a return for (a period that has ended since its registration).",
                       field="period_start", type_="validation")
-    if data.costs_band not in MONEY_BANDS:
-        raise Problem(422, f"Unknown band {data.costs_band!r}.", field="costs_band",
-                      type_="validation")
-    for i, code in enumerate(data.subject_matters):
-        if code not in SUBJECT_MATTERS:
-            raise Problem(422, f"Unknown subject matter {code!r}.", field=f"subject_matters[{i}]",
-                          type_="validation")
-    for i, client in enumerate(data.clients):
-        if client.income_band is not None and client.income_band not in MONEY_BANDS:
-            raise Problem(422, f"Unknown band {client.income_band!r}.",
-                          field=f"clients[{i}].income_band", type_="validation")
+    _check_codes(data.costs_band, data.subject_matters, data.clients)
     now = dt.datetime.now(dt.UTC)
-    row = (await session.scalars(select(Return).where(
-        Return.registrant_id == registrant.id, Return.period_start == period.start)
-        .with_for_update())).first()
-    amended = row is not None
+    row = await _row(session, registrant, period.start)
+    amended = row is not None and row.status == "filed"
     if row is None:
         row = Return(registrant_id=registrant.id, period_start=period.start,
                      period_end=period.end, due_date=period.due)
@@ -108,6 +96,7 @@ async def file_return(session: AsyncSession, actor: Actor, registrant: Registran
     row.status = "filed"
     row.filed_at = now
     row.data = msgspec.to_builtins(data)
+    row.draft, row.draft_saved_at = None, None  # filed: the draft is done with
     await session.flush()
     actor.log(session, "return.amend" if amended else "return.file", "return", row.id,
               {"registrant_id": registrant.id, "period_start": period.start.isoformat(),
@@ -117,3 +106,92 @@ async def file_return(session: AsyncSession, actor: Actor, registrant: Registran
                      subject_matters=data.subject_matters,
                      legislative_files=data.legislative_files, activities=data.activities,
                      clients=data.clients)
+
+
+def _check_codes(costs_band: str | None, subject_matters: list[str],
+                 clients: list[ClientIn]) -> None:
+    if costs_band is not None and costs_band not in MONEY_BANDS:
+        raise Problem(422, f"Unknown band {costs_band!r}.", field="costs_band",
+                      type_="validation")
+    for i, code in enumerate(subject_matters):
+        if code not in SUBJECT_MATTERS:
+            raise Problem(422, f"Unknown subject matter {code!r}.", field=f"subject_matters[{i}]",
+                          type_="validation")
+    for i, client in enumerate(clients):
+        if client.income_band is not None and client.income_band not in MONEY_BANDS:
+            raise Problem(422, f"Unknown band {client.income_band!r}.",
+                          field=f"clients[{i}].income_band", type_="validation")
+
+
+async def _row(session: AsyncSession, registrant: Registrant,
+               period_start: dt.date) -> Return | None:
+    row: Return | None = (await session.scalars(select(Return).where(
+        Return.registrant_id == registrant.id, Return.period_start == period_start)
+        .with_for_update())).first()
+    return row
+
+
+def _draftable(registrant: Registrant, settings: Settings, today: dt.date,
+               period_start: dt.date) -> Period:
+    """A period owed, or the one under way (a return can be drafted as the period goes)."""
+    periods = {p.start: p for p in owed(registrant, settings, today)}
+    if registrant.registered_at is not None and registrant.status != "deregistered":
+        current = period_of(today, settings.returns_period_months, settings.returns_due_days)
+        periods.setdefault(current.start, current)
+    period = periods.get(period_start)
+    if period is None:
+        raise Problem(422, "period_start is not the start of a period this registrant owes a "
+                           "return for, nor of the period under way.",
+                      field="period_start", type_="validation")
+    return period
+
+
+def _draft_out(row: Return) -> ReturnDraftOut:
+    assert row.draft is not None and row.draft_saved_at is not None
+    return ReturnDraftOut(period_start=row.period_start, period_end=row.period_end,
+                          due_date=row.due_date, saved_at=row.draft_saved_at,
+                          draft=msgspec.convert(row.draft, ReturnDraftIn, strict=False),
+                          filed=row.status == "filed")
+
+
+async def save_draft(session: AsyncSession, actor: Actor, registrant: Registrant,
+                     period_start: dt.date, data: ReturnDraftIn, settings: Settings,
+                     today: dt.date) -> ReturnDraftOut:
+    """Keep an unfinished return for the registrant's members; the filed return, if any,
+    stays as the public sees it until the draft is filed."""
+    period = _draftable(registrant, settings, today, period_start)
+    _check_codes(data.costs_band, data.subject_matters, data.clients)
+    row = await _row(session, registrant, period.start)
+    if row is None:
+        row = Return(registrant_id=registrant.id, period_start=period.start,
+                     period_end=period.end, due_date=period.due, status="draft")
+        session.add(row)
+    row.draft = msgspec.to_builtins(data)
+    row.draft_saved_at = dt.datetime.now(dt.UTC)
+    await session.flush()
+    actor.log(session, "return.draft_save", "return", row.id,
+              {"registrant_id": registrant.id, "period_start": period.start.isoformat()})
+    return _draft_out(row)
+
+
+async def get_draft(session: AsyncSession, registrant: Registrant,
+                    period_start: dt.date) -> ReturnDraftOut:
+    row = await _row(session, registrant, period_start)
+    if row is None or row.draft is None:
+        raise Problem(404, f"No draft return for the period starting {period_start}.",
+                      field="period_start")
+    return _draft_out(row)
+
+
+async def discard_draft(session: AsyncSession, actor: Actor, registrant: Registrant,
+                        period_start: dt.date) -> None:
+    row = await _row(session, registrant, period_start)
+    if row is None or row.draft is None:
+        raise Problem(404, f"No draft return for the period starting {period_start}.",
+                      field="period_start")
+    actor.log(session, "return.draft_discard", "return", row.id,
+              {"registrant_id": registrant.id, "period_start": period_start.isoformat()})
+    if row.status == "draft":
+        await session.delete(row)
+    else:
+        row.draft, row.draft_saved_at = None, None
