@@ -318,15 +318,17 @@ def main() -> None:
         name, sep, value = setting.partition("=")
         if not sep or not name.replace("_", "").replace(".", "").isalnum() or "'" in value:
             parser.error(f"--set {setting!r}: expected NAME=VALUE")
+        if name == "shared_preload_libraries" and name in settings:
+            value = f"{settings[name]},{value}"  # --statements needs its library too
         settings[name] = value
     if settings and os.environ.get("REGISTRY_DATABASE_URL"):
         parser.error("--statements and --set need the embedded server "
                      "(unset REGISTRY_DATABASE_URL)")
     url, server = _database()
-    if settings:
-        _restart_with(server, settings)
     pgdata = Path(server.pgdata) if server is not None else None
     try:
+        if settings:
+            _restart_with(server, settings)
         upgrade(url)
         print(asyncio.run(_server_settings(url)), flush=True)
         with tempfile.TemporaryDirectory() as tmp:
@@ -376,7 +378,8 @@ def main() -> None:
     finally:
         if server is not None:
             if settings:
-                _stop_restarted(server)
+                with contextlib.suppress(Exception):  # the restart may have failed
+                    _stop_restarted(server)
             server.cleanup()
 
 

@@ -269,34 +269,45 @@ async def test_an_api_key_cannot_change_the_password(client: Client, session: As
     assert r.status_code == 403
 
 
-def test_user_reset_password_cli_ends_earlier_sign_ins(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_user_reset_password_cli_ends_sign_ins_and_keys(
+        client: Client, session: AsyncSession, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    headers = await account(session, settings, "lost@example.org")
+    user = (await session.scalars(select(User).where(User.email == "lost@example.org"))).one()
+    earlier = issue_token(settings.effective_secret_key(), user.id, 3600, now=time.time() - 30)
+    signed_in = {"Authorization": f"Bearer {earlier}"}
+    r = await client.post("/api/v1/accounts/me/api-keys",
+                          json={"name": "ci", "scopes": ["read"]}, headers=headers)
+    key = {"Authorization": f"Bearer {r.json()['key']}"}
+    for h in (signed_in, key):
+        assert (await client.get("/api/v1/accounts/me", headers=h)).status_code == 200
+
     monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
-    monkeypatch.setenv("REGISTRY_SECRET_KEY", "cli-test")
     runner = CliRunner()
-    created = runner.invoke(cli, ["user", "create", "--email", "lost@example.org",
-                                  "--role", "registrant", "--password", "old password 123"])
-    assert created.exit_code == 0, created.output
-    missing = runner.invoke(cli, ["user", "reset-password", "--email", "nobody@example.org"])
+    missing = await asyncio.to_thread(runner.invoke, cli, [
+        "user", "reset-password", "--email", "nobody@example.org"])
     assert missing.exit_code != 0 and "No account" in missing.output
-    weak = runner.invoke(cli, ["user", "reset-password", "--email", "lost@example.org",
-                               "--password", "short"])
+    weak = await asyncio.to_thread(runner.invoke, cli, [
+        "user", "reset-password", "--email", "lost@example.org", "--password", "short"])
     assert weak.exit_code != 0
+    assert (await client.get("/api/v1/accounts/me", headers=signed_in)).status_code == 200
 
-    from registry.db.engine import make_engine
-
-    async def stored() -> User:
-        engine = make_engine(database_url)
-        async with engine.connect() as conn:
-            row = (await conn.execute(select(User).where(
-                User.email == "lost@example.org"))).one()
-        await engine.dispose()
-        return User(**row._asdict())
-
-    assert verify_password(asyncio.run(stored()).password_hash, "old password 123")
-    reset = runner.invoke(cli, ["user", "reset-password", "--email", "Lost@Example.org"])
+    reset = await asyncio.to_thread(runner.invoke, cli, [
+        "user", "reset-password", "--email", "Lost@Example.org"])
     assert reset.exit_code == 0, reset.output
     password = reset.stdout.strip().rsplit(" ", 1)[-1]
-    user = asyncio.run(stored())
-    assert verify_password(user.password_hash, password)
-    assert user.password_changed_at is not None
+    for h in (signed_in, key):
+        assert (await client.get("/api/v1/accounts/me", headers=h)).status_code == 401
+    r = await client.post("/api/v1/auth/token",
+                          json={"email": "lost@example.org", "password": password})
+    assert r.status_code == 200
+
+
+async def test_wrong_current_passwords_are_throttled(client: Client, session: AsyncSession,
+                                                     settings: Settings) -> None:
+    headers = await account(session, settings, "guess@example.org")
+    body = {"current_password": "guess", "new_password": "a brand new passphrase 42"}
+    codes = [(await client.post("/api/v1/accounts/me/password", json=body,
+                                headers=headers)).status_code
+             for _ in range(throttle.MAX_PER_EMAIL + 1)]
+    assert codes == [422] * throttle.MAX_PER_EMAIL + [429]

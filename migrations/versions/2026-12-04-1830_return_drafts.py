@@ -5,7 +5,7 @@ Revises: 0019
 Create Date: 2026-12-04 18:30:00.000000
 
 A draft is saved as often as its author likes and is seen by the registrant's members
-only; filing the return clears it. It lives beside the filed content, so drafting an
+and registrars only; filing the return clears it. It lives beside the filed content, so drafting an
 amendment never hides the return the public sees. A row that holds only a draft has the
 status ``draft`` (no return filed yet).
 """

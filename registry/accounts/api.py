@@ -53,11 +53,11 @@ def _key_out(key: ApiKey) -> ApiKeyOut:
                      revoked_at=key.revoked_at)
 
 
-def _token(request: Request[Any, Any, Any], user_id: int) -> TokenOut:
+def _token(request: Request[Any, Any, Any], user_id: int, at: float | None = None) -> TokenOut:
     settings: Settings = request.app.state.settings
     ttl = settings.access_token_minutes * 60
-    return TokenOut(access_token=issue_token(settings.effective_secret_key(), user_id, ttl),
-                    token_type="bearer", expires_in=ttl)  # noqa: S106
+    token = issue_token(settings.effective_secret_key(), user_id, ttl, now=at)
+    return TokenOut(access_token=token, token_type="bearer", expires_in=ttl)  # noqa: S106
 
 
 class AccountController(Controller):
@@ -96,7 +96,8 @@ class AccountController(Controller):
         user = await service.change_password(db_session, caller(request),
                                              data.current_password, data.new_password,
                                              Actor(request).ip)
-        return _token(request, user.id)
+        assert user.password_changed_at is not None
+        return _token(request, user.id, at=user.password_changed_at.timestamp())
 
     @get("/me/api-keys", operation_id="listApiKeys", opt=access(AUTHENTICATED),
          summary="The caller's API keys (never their secrets)")

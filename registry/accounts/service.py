@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api.access import Principal
@@ -102,13 +102,19 @@ async def change_password(session: AsyncSession, principal: Principal, current: 
 
 async def reset_password(session: AsyncSession, email: str, new: str, *, actor: str) -> User:
     """Set the password of the account with this e-mail (``registry user reset-password``:
-    a registrar's way to help someone who lost theirs, out of band); signs it out too."""
+    a registrar's way to help someone who lost theirs, out of band); signs it out everywhere
+    and revokes its API keys."""
     user = await find_user(session, email)
     if user is None:
         raise Problem(404, f"No account with the e-mail {normalise_email(email)!r}.",
                       field="email")
     await _set_password(session, user, new, "password")
-    audit(session, actor, "user.password_reset", "user", user.id, None)
+    # The tool for a lost or taken-over account: keys made with the old password go too.
+    revoked = len((await session.execute(
+        update(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=func.now()).returning(ApiKey.id))).all())
+    audit(session, actor, "user.password_reset", "user", user.id,
+          {"api_keys_revoked": revoked})
     return user
 
 
@@ -117,8 +123,11 @@ async def _set_password(session: AsyncSession, user: User, new: str, field: str)
     if problem:
         raise Problem(422, problem, field=field)
     user.password_hash = await hash_password_async(new)
-    # Access tokens issued before now are refused (registry/auth/principal.py).
-    user.password_changed_at = dt.datetime.now(dt.UTC)
+    # Tokens carry whole seconds: the change counts from the next one, so that every token
+    # issued before it is refused (registry/auth/principal.py), and the token the change
+    # returns is issued at that second.
+    now = dt.datetime.now(dt.UTC)
+    user.password_changed_at = now.replace(microsecond=0) + dt.timedelta(seconds=1)
     await throttle.clear(session, user.email)
 
 

@@ -53,8 +53,9 @@ async def authenticate(session: AsyncSession, authorization: str, secret: str) -
 
 
 def issued_before_password_change(claims: tokens.TokenClaims, user: User) -> bool:
-    """Tokens carry whole seconds: one issued in the second of the change still counts as
-    after it (no false refusals of the token the change itself returns)."""
+    """``password_changed_at`` is the whole second after the change (tokens carry whole
+    seconds): a token issued before the change is always refused; one issued by a sign-in
+    within that same second too (sign in again)."""
     changed = user.password_changed_at
     return changed is not None and claims.issued_at < int(changed.timestamp())
 

@@ -9,6 +9,7 @@ inside the caller's transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable, Sequence
@@ -202,7 +203,14 @@ async def _replace_children(session: AsyncSession, driver: Any,
     """Replace the names and identifiers of ``rows``: entities that this transaction has
     just inserted or updated (none other: their outbox rows are taken for granted)."""
     await driver.execute(_ENTITIES_QUEUED, "on")
-    await _write_children(session, driver, rows, fresh)
+    try:
+        await _write_children(session, driver, rows, fresh)
+    except BaseException:
+        # Whatever the caller does with the error, the setting must not outlive these
+        # writes (in a failed transaction this fails too, and the rollback resets it).
+        with contextlib.suppress(Exception):
+            await driver.execute(_ENTITIES_QUEUED, "off")
+        raise
     await driver.execute(_ENTITIES_QUEUED, "off")
 
 

@@ -54,14 +54,14 @@ class ReturnController(Controller):
                                          settings, dt.date.today())
 
     @get("/drafts/{period_start:date}", operation_id="getReturnDraft", opt=access(REGISTRANT),
-         summary="The draft return for one period (members only)")
+         summary="The draft return for one period (the registrant's members, registrars)")
     async def get_draft(self, db_session: DbSession, registrant_id: FromPath[int],
                         period_start: FromPath[dt.date]) -> ReturnDraftOut:
         registrant = await get_registrant(db_session, registrant_id)
         return await service.get_draft(db_session, registrant, period_start)
 
     @put("/drafts/{period_start:date}", operation_id="saveReturnDraft", opt=access(REGISTRANT),
-         summary="Save a draft return for one period (members only)",
+         summary="Save a draft return for one period (the registrant's members, registrars)",
          description="Any field may still be missing; the codes given are checked at once. "
                      "A period owed, or the one under way. A filed return stays as it is "
                      "until the draft is filed with `POST .../returns`.")

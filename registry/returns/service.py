@@ -2,7 +2,10 @@
 
 The periods a registrant owes are computed, not stored: from the period of its first
 approval to the last period that has ended (or the period of its deregistration). A row in
-``returns`` exists once a return is filed; amending it refiles it (both in the audit log).
+``returns`` exists once a return is filed or drafted; amending it refiles it (both in the
+audit log). A draft (``draft``) lives beside the filed content and is read by the
+registrant's members and registrars only; a row with a draft alone has the status
+``draft`` and counts as not filed.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Iterable
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api.problems import Problem
@@ -87,12 +91,8 @@ async def file_return(session: AsyncSession, actor: Actor, registrant: Registran
                       field="period_start", type_="validation")
     _check_codes(data.costs_band, data.subject_matters, data.clients)
     now = dt.datetime.now(dt.UTC)
-    row = await _row(session, registrant, period.start)
-    amended = row is not None and row.status == "filed"
-    if row is None:
-        row = Return(registrant_id=registrant.id, period_start=period.start,
-                     period_end=period.end, due_date=period.due)
-        session.add(row)
+    row = await _locked_row(session, registrant, period)
+    amended = row.status == "filed"
     row.status = "filed"
     row.filed_at = now
     row.data = msgspec.to_builtins(data)
@@ -123,11 +123,26 @@ def _check_codes(costs_band: str | None, subject_matters: list[str],
                           field=f"clients[{i}].income_band", type_="validation")
 
 
-async def _row(session: AsyncSession, registrant: Registrant,
-               period_start: dt.date) -> Return | None:
-    row: Return | None = (await session.scalars(select(Return).where(
-        Return.registrant_id == registrant.id, Return.period_start == period_start)
-        .with_for_update())).first()
+async def _row(session: AsyncSession, registrant: Registrant, period_start: dt.date, *,
+               lock: bool = False) -> Return | None:
+    query = select(Return).where(Return.registrant_id == registrant.id,
+                                 Return.period_start == period_start)
+    if lock:  # and fresh: the session may hold an older copy of the row
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row: Return | None = (await session.scalars(query)).first()
+    return row
+
+
+async def _locked_row(session: AsyncSession, registrant: Registrant, period: Period) -> Return:
+    """The period's row, created (as a draft-only row, until the caller says otherwise) if
+    missing, and locked: two first writes for one period at once wait for each other
+    instead of one failing on the unique constraint."""
+    await session.execute(pg_insert(Return).values(
+        registrant_id=registrant.id, period_start=period.start, period_end=period.end,
+        due_date=period.due, status="draft").on_conflict_do_nothing(
+        index_elements=[Return.registrant_id, Return.period_start]))
+    row = await _row(session, registrant, period.start, lock=True)
+    assert row is not None
     return row
 
 
@@ -161,11 +176,7 @@ async def save_draft(session: AsyncSession, actor: Actor, registrant: Registrant
     stays as the public sees it until the draft is filed."""
     period = _draftable(registrant, settings, today, period_start)
     _check_codes(data.costs_band, data.subject_matters, data.clients)
-    row = await _row(session, registrant, period.start)
-    if row is None:
-        row = Return(registrant_id=registrant.id, period_start=period.start,
-                     period_end=period.end, due_date=period.due, status="draft")
-        session.add(row)
+    row = await _locked_row(session, registrant, period)
     row.draft = msgspec.to_builtins(data)
     row.draft_saved_at = dt.datetime.now(dt.UTC)
     await session.flush()
@@ -185,7 +196,7 @@ async def get_draft(session: AsyncSession, registrant: Registrant,
 
 async def discard_draft(session: AsyncSession, actor: Actor, registrant: Registrant,
                         period_start: dt.date) -> None:
-    row = await _row(session, registrant, period_start)
+    row = await _row(session, registrant, period_start, lock=True)
     if row is None or row.draft is None:
         raise Problem(404, f"No draft return for the period starting {period_start}.",
                       field="period_start")
