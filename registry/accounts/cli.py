@@ -80,6 +80,7 @@ def reset_password(ctx: Context, email: str, password: str | None) -> None:
 
     generated = password is None
     secret = password or generate_password()
+
     async def work(session: AsyncSession) -> None:
         await service.reset_password(session, email, secret, actor="cli")
 

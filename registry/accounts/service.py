@@ -58,10 +58,7 @@ async def check_login(session: AsyncSession, email: str, password: str,
     """The user for these credentials. Failures are recorded and committed here (the caller's
     transaction is rolled back when the request fails); too many give 429 with Retry-After."""
     email = normalise_email(email)
-    wait = await throttle.retry_after(session, email, ip)
-    if wait is not None:
-        raise Problem(429, "Too many failed sign-in attempts; try again later.",
-                      type_="throttled", headers={"Retry-After": str(wait)}, retry_after=wait)
+    await _refuse_if_throttled(session, email, ip)
     user = await find_user(session, email)
     ok = await verify_password_async(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
@@ -75,6 +72,13 @@ async def check_login(session: AsyncSession, email: str, password: str,
     return user
 
 
+async def _refuse_if_throttled(session: AsyncSession, email: str, ip: str | None) -> None:
+    wait = await throttle.retry_after(session, email, ip)
+    if wait is not None:
+        raise Problem(429, "Too many failed sign-in attempts; try again later.",
+                      type_="throttled", headers={"Retry-After": str(wait)}, retry_after=wait)
+
+
 async def change_password(session: AsyncSession, principal: Principal, current: str,
                           new: str, ip: str | None) -> User:
     """Set a new password after checking the current one (wrong guesses count towards the
@@ -85,10 +89,7 @@ async def change_password(session: AsyncSession, principal: Principal, current: 
     user = await session.get(User, principal.user_id)
     if user is None:
         raise Problem(404, "No such account.")
-    wait = await throttle.retry_after(session, user.email, ip)
-    if wait is not None:
-        raise Problem(429, "Too many failed attempts; try again later.",
-                      type_="throttled", headers={"Retry-After": str(wait)}, retry_after=wait)
+    await _refuse_if_throttled(session, user.email, ip)
     if not await verify_password_async(user.password_hash, current):
         await throttle.record_failure(session, user.email, ip)
         await session.commit()

@@ -53,6 +53,9 @@ from registry.ownership.service import (
     chains_as_of,
     summarise,
 )
+from registry.ownership.service import (
+    Hop as OwnershipHop,
+)
 from search.normalize import normalize_name
 
 ROLES = ("registrant", "client", "lobbyist")
@@ -326,16 +329,19 @@ def _ids(buyer: list[tuple[int, list[Hop]]], facts: list[SupplierFacts],
         for o, via in f.owners:
             ids |= {o.entity_id, via}
             for p in o.paths:
-                ids |= {x for h in p.hops for x in (h.subject_id, h.party_id) if x is not None}
+                ids |= _parties(p.hops)
         for u, via in f.unknown:
-            ids |= {u.subject_id, via}
-            ids |= {x for h in u.hops for x in (h.subject_id, h.party_id) if x is not None}
+            ids |= {u.subject_id, via} | _parties(u.hops)
         for loop in f.cycles.values():
             ids.update(loop)
         for found in f.found:
             ids |= {found.role.entity_id, found.via}
             ids |= {x for h in found.hops for x in (h.from_id, h.to_id)}
     return ids
+
+
+def _parties(hops: Iterable[OwnershipHop]) -> set[int]:
+    return {x for h in hops for x in (h.subject_id, h.party_id) if x is not None}
 
 
 def _hops(hops: list[Hop], entities: dict[int, Entity]) -> list[LinkHopOut]:

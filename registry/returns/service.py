@@ -83,12 +83,7 @@ async def list_returns(session: AsyncSession, registrant: Registrant, settings: 
 
 async def file_return(session: AsyncSession, actor: Actor, registrant: Registrant,
                       data: ReturnIn, settings: Settings, today: dt.date) -> ReturnOut:
-    periods = {p.start: p for p in owed(registrant, settings, today)}
-    period = periods.get(data.period_start)
-    if period is None:
-        raise Problem(422, "period_start is not the start of a period this registrant owes "
-                           "a return for (a period that has ended since its registration).",
-                      field="period_start", type_="validation")
+    period = _period(registrant, settings, today, data.period_start, under_way=False)
     _check_codes(data.costs_band, data.subject_matters, data.clients)
     now = dt.datetime.now(dt.UTC)
     row = await _locked_row(session, registrant, period)
@@ -146,18 +141,22 @@ async def _locked_row(session: AsyncSession, registrant: Registrant, period: Per
     return row
 
 
-def _draftable(registrant: Registrant, settings: Settings, today: dt.date,
-               period_start: dt.date) -> Period:
-    """A period owed, or the one under way (a return can be drafted as the period goes)."""
+def _period(registrant: Registrant, settings: Settings, today: dt.date,
+            period_start: dt.date, *, under_way: bool) -> Period:
+    """The period owed that starts on ``period_start``; with ``under_way``, the period going
+    on today counts too (a return can be drafted as the period goes)."""
     periods = {p.start: p for p in owed(registrant, settings, today)}
-    if registrant.registered_at is not None and registrant.status != "deregistered":
+    if under_way and registrant.registered_at is not None \
+            and registrant.status != "deregistered":
         current = period_of(today, settings.returns_period_months, settings.returns_due_days)
         periods.setdefault(current.start, current)
     period = periods.get(period_start)
     if period is None:
-        raise Problem(422, "period_start is not the start of a period this registrant owes a "
-                           "return for, nor of the period under way.",
-                      field="period_start", type_="validation")
+        detail = ("period_start is not the start of a period this registrant owes a return "
+                  "for, nor of the period under way." if under_way else
+                  "period_start is not the start of a period this registrant owes a return "
+                  "for (a period that has ended since its registration).")
+        raise Problem(422, detail, field="period_start", type_="validation")
     return period
 
 
@@ -174,7 +173,7 @@ async def save_draft(session: AsyncSession, actor: Actor, registrant: Registrant
                      today: dt.date) -> ReturnDraftOut:
     """Keep an unfinished return for the registrant's members; the filed return, if any,
     stays as the public sees it until the draft is filed."""
-    period = _draftable(registrant, settings, today, period_start)
+    period = _period(registrant, settings, today, period_start, under_way=True)
     _check_codes(data.costs_band, data.subject_matters, data.clients)
     row = await _locked_row(session, registrant, period)
     row.draft = msgspec.to_builtins(data)
@@ -185,21 +184,23 @@ async def save_draft(session: AsyncSession, actor: Actor, registrant: Registrant
     return _draft_out(row)
 
 
-async def get_draft(session: AsyncSession, registrant: Registrant,
-                    period_start: dt.date) -> ReturnDraftOut:
-    row = await _row(session, registrant, period_start)
+async def _draft_row(session: AsyncSession, registrant: Registrant, period_start: dt.date,
+                     *, lock: bool = False) -> Return:
+    row = await _row(session, registrant, period_start, lock=lock)
     if row is None or row.draft is None:
         raise Problem(404, f"No draft return for the period starting {period_start}.",
                       field="period_start")
-    return _draft_out(row)
+    return row
+
+
+async def get_draft(session: AsyncSession, registrant: Registrant,
+                    period_start: dt.date) -> ReturnDraftOut:
+    return _draft_out(await _draft_row(session, registrant, period_start))
 
 
 async def discard_draft(session: AsyncSession, actor: Actor, registrant: Registrant,
                         period_start: dt.date) -> None:
-    row = await _row(session, registrant, period_start, lock=True)
-    if row is None or row.draft is None:
-        raise Problem(404, f"No draft return for the period starting {period_start}.",
-                      field="period_start")
+    row = await _draft_row(session, registrant, period_start, lock=True)
     actor.log(session, "return.draft_discard", "return", row.id,
               {"registrant_id": registrant.id, "period_start": period_start.isoformat()})
     if row.status == "draft":
