@@ -157,7 +157,8 @@ class PublicPageController(Controller):
 
     @get("/contracts/{ocid:str}", operation_id="pageContract", opt=access(PUBLIC),
          media_type="text/html")
-    async def contract(self, db_session: DbSession, ocid: FromPath[str],
+    async def contract(self, request: Request[Any, Any, Any], db_session: DbSession,
+                       ocid: FromPath[str],
                        dataset: FromQuery[str | None] = None) -> Response[str]:
         found = await contracts.find_contracts(db_session, ocid, dataset or None)
         if not found:
@@ -169,7 +170,8 @@ class PublicPageController(Controller):
         row = found[0]
         detail = contract_detail(row, await contracts.load_entities(db_session,
                                                                    entity_ids(row)))
-        story = await behind(db_session, row)
+        story = await behind(db_session, row,
+                             donation_years=_settings(request).donations_years)
         return page("contract.html", title=detail.title or detail.ocid, c=detail,
                     story=story)
 
