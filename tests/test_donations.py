@@ -20,6 +20,7 @@ from importers.donations_parse import parse_amount, parse_uk_ec, person_name
 from registry.demo.load import link_demo
 from registry.links.jobs import run_linking
 from registry.models import Donation, Entity, ImportError_, Link
+from search.linking import probe_ids
 
 HttpClient = AsyncTestClient[Litestar]
 
@@ -178,6 +179,7 @@ async def test_company_donor_links_by_number_and_shows_behind_the_contract(
     link = await session.scalar(select(Link).where(
         Link.left_id == min(donor, company), Link.right_id == max(donor, company)))
     assert link is not None and link.status == "auto" and link.method == "identifier"
+    assert donor in await probe_ids(session)  # `registry link` takes donors too
     # A person donor is never linked automatically on a name alone.
     smith = ids["demo-bods:person-john-smith-1968"]
     person_links = (await session.scalars(select(Link).where(
@@ -218,8 +220,9 @@ async def test_donations_api(client: HttpClient, linked: dict[str, Any],
     owned = (await client.get(base, params={"include": "owned,owners"})).json()["items"]
     [x] = owned
     assert x["relation"] == "owned" and x["role"] == "donor"
-    assert x["via"]["keys"] == ["GB-COH-07654321"]
+    assert x["via"]["keys"] == ["donor/GB-COH/07654321"]  # the donor's record
     assert x["chain"][0]["interested_party"]["id"] == smith
+    assert x["chain"][-1]["subject"]["keys"] == ["GB-COH-07654321"]  # Acme Holdings Ltd
     assert x["link_hops"][0]["method"] == "identifier"
     assert (await client.get(base, params={"include": "friends"})).status_code == 400
     assert (await client.get("/api/v1/entities/999999/donations")).status_code == 404

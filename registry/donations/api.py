@@ -22,11 +22,10 @@ from registry.api.pagination import (
 from registry.api.problems import Problem
 from registry.db.session import DbSession
 from registry.entities.service import get_entity
-from registry.links.schemas import link_hops_out
-from registry.ownership.schemas import entity_ref, hop_out
 
-from .schemas import DonationOut, EntityDonationOut, EntityDonationsOut, donation_out
-from .service import DonationFilter, entities_of, entity_donations, list_donations
+from .schemas import DonationOut, EntityDonationsOut, donation_out
+from .service import DonationFilter, entities_of, list_donations
+from .views import entity_donations_out
 
 INCLUDES = {"owned", "owners"}
 
@@ -112,16 +111,5 @@ class EntityDonationController(Controller):
                           field="include")
         if await get_entity(db_session, entity_id) is None:
             raise Problem(404, f"No entity with id {entity_id}.", field="entity_id")
-        found, truncated = await entity_donations(
-            db_session, entity_id, include=wanted, as_of=dt.datetime.now(dt.UTC).date())
-        extra = {entity_id} | {r.via for r in found}
-        extra |= {x for r in found for h in r.link_hops for x in (h.from_id, h.to_id)}
-        extra |= {x for r in found for h in r.chain for x in (h.subject_id, h.party_id)
-                  if x is not None}
-        entities = await entities_of(db_session, [r.donation for r in found], extra)
-        items = [EntityDonationOut(
-            donation=donation_out(r.donation, entities), role=r.role, relation=r.relation,
-            via=entity_ref(entities[r.via]), link_hops=link_hops_out(r.link_hops, entities),
-            chain=[hop_out(h, entities) for h in r.chain])
-            for r in found if r.via in entities]
-        return EntityDonationsOut(items=items, truncated=truncated)
+        return await entity_donations_out(db_session, entity_id, wanted,
+                                          dt.datetime.now(dt.UTC).date())
