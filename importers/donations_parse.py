@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import io
@@ -216,13 +217,18 @@ def _key_part(name: str) -> str:
     return normalize_name(name) or name.strip().lower()
 
 
+@functools.lru_cache(maxsize=65536)
+def _identifier_key(scheme: str, value: str) -> str:
+    # Donors give again and again: their numbers are normalised once (bounded cache).
+    return f"donor/{canonical_scheme(scheme)}/{normalize_identifier(scheme, value)}"
+
+
 def _donor_key(kind: str, name: str, identifiers: list[tuple[str, str]],
                postcode: str | None) -> str:
     """One entity per donor in a dataset: by identifier when there is one, else by name
     (and postcode, which tells two namesakes of the source apart)."""
     if identifiers:
-        scheme, value = identifiers[0]
-        return f"donor/{canonical_scheme(scheme)}/{normalize_identifier(scheme, value)}"
+        return _identifier_key(*identifiers[0])
     key = f"donor/{kind}/{_key_part(name)}"
     return f"{key}/{postcode.replace(' ', '').upper()}" if postcode else key
 
