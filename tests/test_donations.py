@@ -236,3 +236,24 @@ async def test_donations_api(client: HttpClient, linked: dict[str, Any],
     assert "2022" in page.text and "25,000.00" in page.text
     entity_page = await client.get(f"/entities/{ids['demo-bods:GB-COH-07654321']}")
     assert "Progress Party" in entity_page.text
+
+
+def test_cli_imports_and_links(database_url: str, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from registry.cli import cli
+    from registry.demo.load import load_demo
+
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path))
+    assert asyncio.run(load_demo(database_url))
+    path = write_ec(tmp_path / "ec.csv", [
+        ec_row("C9", "ACME CONSTRUCTION LTD", "£1.00", "01/02/2023", number="1234567")])
+    result = CliRunner().invoke(cli, ["import", "donations", "--dataset", "ec", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "imported 1" in result.output and "auto links" in result.output
+    result = CliRunner().invoke(cli, ["import", "donations", "--format", "csv", str(path)])
+    assert result.exit_code == 0 and "missing columns" in result.output
