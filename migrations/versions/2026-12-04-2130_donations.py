@@ -71,13 +71,9 @@ def upgrade() -> None:
                     ['recipient_id', 'date'])
     op.create_index('ix_donations_listing', 'donations',
                     [sa.text('date DESC NULLS LAST'), sa.text('id DESC')])
-    op.create_index('ix_donations_names_trgm', 'donations',
-                    [sa.text("(donor_name || ' ' || recipient_name) gin_trgm_ops")],
-                    postgresql_using='gin')
 
 
 def downgrade() -> None:
-    op.drop_index('ix_donations_names_trgm', table_name='donations')
     op.drop_index('ix_donations_listing', table_name='donations')
     op.drop_index(op.f('ix_donations_recipient_id_date'), table_name='donations')
     op.drop_index(op.f('ix_donations_donor_id_date'), table_name='donations')

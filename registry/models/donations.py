@@ -29,9 +29,6 @@ class Donation(Base):
         Index(None, "donor_id", "date"),
         Index(None, "recipient_id", "date"),
         Index("ix_donations_listing", text("date DESC NULLS LAST"), text("id DESC")),
-        Index("ix_donations_names_trgm",
-              text("(donor_name || ' ' || recipient_name) gin_trgm_ops"),
-              postgresql_using="gin"),
     )
     id: Mapped[int] = pk()
     dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"))
