@@ -98,8 +98,11 @@ def main() -> None:
         before = _peak_mb()
 
         started = time.perf_counter()
-        parsed = sum(1 for row in iter_rows([str(path)], UK_EC_REQUIRED)
-                     if row.values and parse_uk_ec(row.values))
+        parsed = 0
+        for row in iter_rows([str(path)], UK_EC_REQUIRED):
+            if row.values is not None:
+                parse_uk_ec(row.values)
+                parsed += 1
         baseline = time.perf_counter() - started
         after_parse = _peak_mb()
 
