@@ -5,7 +5,9 @@ recipients as entities of the dataset (``upsert_entities``, stamped with the run
 linking after the import takes them), then its donations with one ``INSERT ... ON CONFLICT
 (dataset, source_ref)`` that touches only rows whose content changed: re-importing the same
 file changes nothing, a corrected line updates its donation. A line that cannot be used is
-skipped and reported with its line number. Donor entities are keyed by identifier (a
+skipped and reported with its line number. The next batch is parsed while one is written
+(``importers/pipeline.py``), and new names get their search keys on a second connection
+(``importers/name_keys.py``), as in the BODS import. Donor entities are keyed by identifier (a
 company number) or by name and postcode, so one donor giving many times is one entity; a
 party is one entity per name, whatever accounting unit received the money.
 """
@@ -14,15 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from importers.donations_parse import PARSERS, Parsed, Party, Row, detect_format, iter_rows
+from importers.name_keys import DEFER, PendingKeysBuilder
+from importers.pipeline import write_behind
 from importers.runs import RunRecorder, Summary, run_import
 from registry.entities.bulk import EntityRow, upsert_entities
 
@@ -30,6 +34,7 @@ SOURCE = "donations"
 DEFAULT_DATASET = {"uk-ec": "gb-ec-donations", "csv": "donations"}
 TITLES = {"uk-ec": "UK Electoral Commission: donations", "csv": "Political donations"}
 BATCH = 2000
+Prepared = tuple[Row, Parsed | None, str | None]  # a line, parsed or why it is not usable
 # Donor and recipient entities written in this run (key -> id): each is written once a run,
 # its first spelling winning, so that re-importing a file rewrites none. Bounded: when full
 # it starts again (a donor met again is then upserted again, unchanged: only slower).
@@ -106,7 +111,9 @@ class DonationWriter:
         self.run_id = run_id
         self.entities: dict[str, int] = {}
 
-    async def write(self, session: AsyncSession, batch: list[Parsed]) -> dict[str, str]:
+    async def write(self, session: AsyncSession, batch: list[Parsed], *,
+                    before_replacing: Callable[[], Awaitable[None]] | None = None,
+                    ) -> dict[str, str]:
         """Reference -> 'imported' | 'updated' | 'unchanged' for each donation given (a
         reference repeated in the batch: its last line)."""
         latest: dict[str, Parsed] = {p.reference: p for p in batch}
@@ -121,7 +128,8 @@ class DonationWriter:
             if len(self.entities) + len(wanted) > ENTITY_CACHE:
                 self.entities.clear()
             result = await upsert_entities(session, self.dataset, self.run_id,
-                                           [_entity_row(x) for x in wanted.values()])
+                                           [_entity_row(x) for x in wanted.values()],
+                                           before_replacing=before_replacing)
             self.entities.update(result.ids)
         rows = [_record(p, self.entities[p.donor.key], self.entities[p.recipient.key])
                 for p in latest.values()]
@@ -143,42 +151,48 @@ async def import_donations(database_url: str, paths: list[str], *, fmt: str | No
     parse, required = PARSERS[fmt]
     dataset = dataset or DEFAULT_DATASET[fmt]
 
+    def prepare(recorder: RunRecorder) -> Iterator[Prepared]:
+        for row in iter_rows(paths, required):
+            if row.error is not None:
+                yield row, None, row.error
+            elif not recorder.should_skip(row.path, row.index):
+                assert row.values is not None
+                try:
+                    yield row, parse(row.values), None
+                except ValueError as exc:
+                    yield row, None, str(exc)
+
     async def body(session: AsyncSession, recorder: RunRecorder) -> None:
         writer = DonationWriter(dataset, recorder.id)
-        batch: list[tuple[Row, Parsed]] = []
+        engine = session.bind
+        assert isinstance(engine, AsyncEngine)
 
-        async def flush() -> None:
-            outcome = await writer.write(session, [p for _, p in batch])
-            last = {p.reference: row.index for row, p in batch}
-            for row, p in batch:
-                if last[p.reference] != row.index:
+        async def write(chunk: list[Prepared]) -> None:
+            await session.execute(DEFER)  # keys built beside the import (name_keys.py)
+            parsed = [(row, p) for row, p, _ in chunk if p is not None]
+            outcome = await writer.write(session, [p for _, p in parsed],
+                                         before_replacing=keys.settle)
+            last = {p.reference: row.index for row, p in parsed}
+            for row, p, error in chunk:
+                if p is None:
+                    recorder.skip(row.path, row.position, error or "unusable")
+                    if row.values is None:  # a file-level problem: no item to mark
+                        continue
+                elif last[p.reference] != row.index:
                     recorder.skip(row.path, row.position,
-                                  f"reference {p.reference} repeated later in the file: "
+                                  f"reference {p.reference} repeated later in the batch: "
                                   "the later line is kept")
                 else:
                     kind = outcome[p.reference]
                     setattr(recorder.summary, kind, getattr(recorder.summary, kind) + 1)
                 recorder.mark(row.path, row.index)
             await recorder.checkpoint(session)
-            batch.clear()
+            await keys.poke()
 
-        for row in iter_rows(paths, required):
-            if row.error is not None:
-                recorder.skip(row.path, row.position, row.error)
-                continue
-            if recorder.should_skip(row.path, row.index):
-                continue
-            assert row.values is not None
-            try:
-                parsed = parse(row.values)
-            except ValueError as exc:
-                recorder.skip(row.path, row.position, str(exc))
-                recorder.mark(row.path, row.index)
-                continue
-            batch.append((row, parsed))
-            if len(batch) >= BATCH:
-                await flush()
-        await flush()
+        # The next batch is read and parsed while this one is written, and the new names'
+        # search keys are built on a second connection (as the BODS import does).
+        async with PendingKeysBuilder(engine) as keys:
+            await write_behind(prepare(recorder), BATCH, write)
 
     return await run_import(database_url, dataset=dataset, source=SOURCE,
                             paths=[str(Path(p)) for p in paths], body=body, resume=resume,
