@@ -221,18 +221,15 @@ ORDER BY 1, 2, 3, 4
 """)
 
 
-def year_before(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
 def years_before(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+def year_before(day: dt.date) -> dt.date:
+    return years_before(day, 1)
 
 
 class Walker:
