@@ -16,6 +16,7 @@ from registry.contracts.cli import export_ocds_command, import_ocds_command
 from registry.db.resolve import Database, resolve_database
 from registry.exports import cli as exports_cli
 from registry.exports.bods import bods_export_command
+from registry.exports.diff import diff_command
 from registry.links.cli import export_links_command, link_command
 from registry.logging import configure_logging, get_logger
 from registry.meetings.cli import meetings_import
@@ -132,6 +133,8 @@ def run_async(coro: Any) -> Any:
 # Feature commands, one line each.
 import_group.add_command(import_ocds_command)
 export_group.add_command(export_ocds_command)
+cli.add_command(exports_cli.publish_command)
+cli.add_command(diff_command)
 
 
 def main(argv: list[str] | None = None) -> Any:
