@@ -18,6 +18,7 @@ leak through the feed.
   of an unpublished registrant), ``link`` (only when the status is or was public:
   ``auto`` or ``confirmed``). Lobbyists and clients are written when a version is approved,
   which changes the registrant's ``published_version``.
+- A child whose parent is gone (a cascade) is not recorded: the parent's delete is.
 - The bulk entity writer's children (``registry.entities_queued``, 0018) are skipped here
   as in the outbox: their entities were recorded by the same statement that wrote them.
 - Order: see ``registry/changes/feed.py`` (by transaction id, read only below the oldest
@@ -59,7 +60,7 @@ FUNCTIONS = {
     END IF;
     INSERT INTO changes (object_type, object_id, dataset, source_key)
     SELECT 'entity', c.entity_id, e.dataset, e.source_key
-    FROM (SELECT DISTINCT entity_id FROM changed) c LEFT JOIN entities e ON e.id = c.entity_id;""",
+    FROM (SELECT DISTINCT entity_id FROM changed) c JOIN entities e ON e.id = c.entity_id;""",
     "relationships": """
     INSERT INTO changes (object_type, object_id, dataset, source_key)
     SELECT 'relationship', c.id, c.dataset, c.source_key FROM changed c;""",
@@ -67,7 +68,7 @@ FUNCTIONS = {
     INSERT INTO changes (object_type, object_id, dataset, source_key)
     SELECT 'relationship', c.relationship_id, r.dataset, r.source_key
     FROM (SELECT DISTINCT relationship_id FROM changed) c
-    LEFT JOIN relationships r ON r.id = c.relationship_id;""",
+    JOIN relationships r ON r.id = c.relationship_id;""",
     "contracts": """
     INSERT INTO changes (object_type, object_id, dataset, source_key)
     SELECT 'contract', c.id, c.dataset, c.ocid FROM changed c;""",

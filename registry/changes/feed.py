@@ -97,7 +97,7 @@ async def read_changes(session: AsyncSession, since: str | None, *,
     same one when there is nothing new)."""
     xid, row_id = parse_cursor(since)
     rows = (await session.execute(text(_PAGE_SQL), {
-        "xid": str(xid), "id": row_id, "types": types, "limit": limit})).all()
+        "xid": xid, "id": row_id, "types": types, "limit": limit})).all()
     public = await _public_ids(session, rows)
     changes = [Change(
         cursor=format_cursor(r.xid, r.id), type=r.object_type, id=r.object_id,
