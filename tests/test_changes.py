@@ -130,6 +130,17 @@ async def test_drafts_never_appear_and_bad_parameters_are_problems(
     assert {(i["type"], i["id"], i["action"]) for i in items if i["type"] == "registrant"} \
         == {("registrant", published["id"], "upsert")}
 
+    # Editing a new draft of a published entry (it rewrites registrants.name) is not news.
+    _, cursor3 = await drain(client, cursor2)
+    etag = (await client.get(f"/api/v1/registrants/{published['id']}/draft",
+                             headers=member)).headers["etag"]
+    r = await client.patch(f"/api/v1/registrants/{published['id']}", json={"name": "Rebrand"},
+                           headers={**member, "If-Match": etag,
+                                    "Content-Type": "application/merge-patch+json"})
+    assert r.status_code == 200, r.text
+    items, _ = await drain(client, cursor3)
+    assert [i for i in items if i["type"] == "registrant"] == []
+
     r = await client.get("/api/v1/changes", params={"since": "yesterday"})
     assert r.status_code == 400 and r.json()["field"] == "since"
     r = await client.get("/api/v1/changes", params={"types": "entity,secret"})

@@ -14,7 +14,8 @@ leak through the feed.
 - Objects: ``entity`` (entities, and their names and identifiers), ``relationship``
   (relationships and their interests), ``contract`` (a compiled process: its parties,
   awards and agreements are rewritten with its row), ``registrant`` (only published ones,
-  and only when a published column changes: drafts never appear), ``meeting`` (not those
+  and only when the published version, status, number or entity changes: editing a draft
+  rewrites ``registrants.name``, which must not announce the draft), ``meeting`` (not those
   of an unpublished registrant), ``link`` (only when the status is or was public:
   ``auto`` or ``confirmed``). Lobbyists and clients are written when a version is approved,
   which changes the registrant's ``published_version``.
@@ -81,10 +82,9 @@ FUNCTIONS = {
     SELECT 'registrant', n.id, NULL, n.registration_number
     FROM changed n JOIN before o ON o.id = n.id
     WHERE (n.published_version IS NOT NULL OR o.published_version IS NOT NULL)
-      AND (n.published_version, n.status, n.name, n.category, n.registration_number,
-           n.entity_id)
-          IS DISTINCT FROM (o.published_version, o.status, o.name, o.category,
-                            o.registration_number, o.entity_id);""",
+      AND (n.published_version, n.status, n.registration_number, n.entity_id)
+          IS DISTINCT FROM (o.published_version, o.status, o.registration_number,
+                            o.entity_id);""",
     "meetings": """
     INSERT INTO changes (object_type, object_id, dataset, source_key)
     SELECT 'meeting', c.id, c.dataset, c.source_key FROM changed c

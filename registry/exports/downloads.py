@@ -20,13 +20,13 @@ from typing import Any
 import anyio
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
-from litestar.response import Stream
+from litestar.response import Redirect, Stream
 
 from registry.api.access import PUBLIC, access
 from registry.api.problems import Problem
 from registry.settings import Settings
 
-from .publish import LATEST, MANIFEST, read_manifest, snapshots
+from .publish import LATEST, MANIFEST, latest, read_manifest, snapshots
 
 CHUNK = 1 << 16
 MEDIA_TYPES = {".json": "application/json", ".jsonl": "application/x-ndjson",
@@ -193,3 +193,23 @@ class DownloadController(Controller):
         media_type = MEDIA_TYPES.get(info.path.suffix, "application/octet-stream")
         return Stream(_read(info.path, first, last), status_code=206 if span else 200,
                       media_type=media_type, headers=headers)
+
+
+def snapshot_redirect(request: Request[Any, Any, Any], name: str) -> Redirect | None:
+    """A redirect to ``name`` in the newest snapshot, when one holds it: the full exports are
+    served as static files rather than streamed from the database on every request."""
+    newest = latest(downloads_root(request))
+    if newest is None or name not in {f["name"] for f in read_manifest(newest)["files"]}:
+        return None
+    return Redirect(f"/downloads/{newest.name}/{name}", status_code=307)
+
+
+def latest_snapshot(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """The newest snapshot's name and files (the home page's links)."""
+    newest = latest(downloads_root(request))
+    if newest is None:
+        return None
+    manifest = read_manifest(newest)
+    return {"name": newest.name, "generated_at": manifest.get("generated_at"),
+            "files": {f["name"]: f"/downloads/{newest.name}/{f['name']}"
+                      for f in manifest["files"]}}

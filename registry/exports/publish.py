@@ -5,8 +5,9 @@ One run writes, into a hidden temporary directory beside the published ones:
 - ``csv/{table}.csv``: one file a public table (PostgreSQL ``COPY``), described by
   ``datapackage.json`` (Frictionless: fields, types, keys, licence, sources);
 - ``registry.jsonl`` (native ``{"table", "row"}`` lines), ``registry.ftm.json``
-  (FollowTheMoney), ``bods.jsonl`` (BODS 0.4 statements), ``ocds-records.json`` (an OCDS 1.1
-  record package), ``links.jsonl`` (public links: auto and confirmed);
+  (FollowTheMoney), ``bods.json`` (BODS 0.4 statements, a JSON array),
+  ``ocds-records.json`` (an OCDS 1.1 record package), ``links.jsonl`` (public links: auto
+  and confirmed);
 - ``manifest.json``: every file with its size and SHA-256, the counts, and the change-feed
   cursor the snapshot is consistent with.
 
@@ -56,7 +57,7 @@ PUBLIC_LINK_STATUSES = ("auto", "confirmed")
 FORMATS = {
     "registry.jsonl": "jsonl",
     "registry.ftm.json": "ftm",
-    "bods.jsonl": "bods-0.4-jsonl",
+    "bods.json": "bods-0.4-json",
     "ocds-records.json": "ocds-1.1-record-package",
     "links.jsonl": "links",
     DATAPACKAGE: "frictionless-datapackage",
@@ -116,11 +117,16 @@ async def _write_csvs(sessionmaker: async_sessionmaker[AsyncSession], folder: Pa
 
 
 async def _write_bods(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> dict[str, int]:
+    """A JSON array of statements, the standard's publication form (and the API's)."""
     async with sessionmaker() as session:
         exporter = await export_datasets(session, None)
         with out.open("w", encoding="utf-8") as fh:
+            fh.write("[")
+            separator = "\n"
             async for statement in iter_statements(session, exporter):
-                fh.write(json.dumps(statement, ensure_ascii=False) + "\n")
+                fh.write(separator + json.dumps(statement, ensure_ascii=False))
+                separator = ",\n"
+            fh.write("\n]\n")
     return {**exporter.counts, "statements": sum(exporter.counts.values())}
 
 
@@ -183,7 +189,7 @@ async def _write_all(database_url: str, out: Path, *, name: str, now: dt.datetim
                            (await write_ftm(sessionmaker, out / "registry.ftm.json")).items()})
             say("bods")
             counts.update({f"bods/{k}": v for k, v in
-                           (await _write_bods(sessionmaker, out / "bods.jsonl")).items()})
+                           (await _write_bods(sessionmaker, out / "bods.json")).items()})
             say("ocds")
             ocds = await export_ocds(sessionmaker, out / "ocds-records.json")
             manifest_path(out / "ocds-records.json").unlink()
