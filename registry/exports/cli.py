@@ -55,13 +55,14 @@ ftm_command = _export("ftm", write_ftm,
 
 
 @click.command("publish")
-@click.option("--out", "out", required=True,
+@click.option("--out", "out", default=None,
               type=click.Path(file_okay=False, path_type=Path),
-              help="Directory of snapshots; each run adds a dated one.")
+              help="Directory of snapshots; each run adds a dated one. Default: the one "
+                   "`serve` serves at /downloads/ (REGISTRY_PUBLISH_DIR).")
 @click.option("--keep", default=3, show_default=True, type=click.IntRange(min=1),
               help="How many snapshots to keep (the newest).")
 @click.pass_obj
-def publish_command(ctx: object, out: Path, keep: int) -> None:
+def publish_command(ctx: object, out: Path | None, keep: int) -> None:
     """A dated snapshot of every public format with a manifest and a Frictionless
     datapackage.json, renamed into place when complete."""
     from registry.cli import Context, run_async
@@ -70,6 +71,7 @@ def publish_command(ctx: object, out: Path, keep: int) -> None:
 
     assert isinstance(ctx, Context)
     started = time.perf_counter()
+    out = out or ctx.settings.downloads_dir
     path = run_async(publish(ctx.database().url, out, keep=keep,
                              progress=lambda step: click.echo(f"  {step}", err=True)))
     click.echo(f"Published {path} in {time.perf_counter() - started:.1f}s", err=True)
