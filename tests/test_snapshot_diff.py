@@ -92,3 +92,15 @@ async def test_serve_publishes_on_its_schedule(
         assert listing["latest"]
         r = await client.get("/api/v1/exports/jsonl", follow_redirects=False)
         assert r.status_code == 307
+
+
+def test_publish_command_writes_where_downloads_are_served(
+    database_url: str, demo: dict[str, Any], tmp_path: Path
+) -> None:
+    env = {"REGISTRY_DATABASE_URL": database_url, "REGISTRY_DATA_DIR": str(tmp_path),
+           "REGISTRY_LOG_FORMAT": "console"}
+    result = CliRunner().invoke(cli, ["publish", "--keep", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    folder = Path(result.stdout.strip())
+    assert folder.parent == tmp_path / "downloads"
+    assert (folder / "datapackage.json").is_file()
