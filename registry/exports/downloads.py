@@ -57,6 +57,8 @@ def find_file(root: Path, snapshot: str, name: str) -> FileInfo | None:
     if folder is None:
         return None
     path = folder / name
+    if not path.is_file():
+        return None
     if name == MANIFEST:
         digest = f"manifest-{path.stat().st_mtime_ns:x}"
     else:
