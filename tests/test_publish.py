@@ -98,3 +98,26 @@ async def test_only_the_newest_are_kept_and_a_failure_leaves_nothing(
         await publish(database_url, tmp_path, keep=2)
     assert sorted(os.listdir(tmp_path)) == [
         "20260101T000001Z", "20260101T000002Z", LATEST]
+
+
+async def test_every_file_describes_the_same_moment(
+    database_url: str, demo: dict[str, Any], session: AsyncSession, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entity committed while the snapshot is being written is in none of its files."""
+    import registry.exports.publish as publish_module
+
+    original = publish_module.write_jsonl
+
+    async def write_during(sessionmaker: Any, out: Path) -> dict[str, int]:
+        session.add(Entity(dataset="register", source_key="late", kind="company",
+                           name="Latecomer Ltd"))
+        await session.commit()
+        return await original(sessionmaker, out)
+
+    monkeypatch.setattr(publish_module, "write_jsonl", write_during)
+    folder = await publish(database_url, tmp_path)
+    for name in ("csv/entities.csv", "registry.jsonl", "registry.ftm.json", "bods.json"):
+        assert b"Latecomer" not in (folder / name).read_bytes(), name
+    assert await session.scalar(select(func.count()).select_from(Entity).where(
+        Entity.name == "Latecomer Ltd")) == 1
