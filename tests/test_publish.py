@@ -106,8 +106,7 @@ async def test_every_file_describes_the_same_moment(
 ) -> None:
     """An entity committed while the snapshot is being written is in none of its files."""
     import registry.exports.publish as publish_module
-
-    original = publish_module.write_jsonl
+    from registry.exports.dumps import write_jsonl as original
 
     async def write_during(sessionmaker: Any, out: Path) -> dict[str, int]:
         session.add(Entity(dataset="register", source_key="late", kind="company",
