@@ -20,6 +20,7 @@ from registry.accounts.api import AccountController, AuditController, AuthContro
 from registry.api.problems import problem_response
 from registry.auth.guard import access_guard
 from registry.auth.middleware import authentication_middleware
+from registry.changes.api import ChangeController
 from registry.contracts.api import ContractController
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
@@ -27,7 +28,9 @@ from registry.donations.api import DonationController, EntityDonationController
 from registry.entities.api import EntityController
 from registry.exports.api import ExportController
 from registry.exports.bods_api import BodsExportController
+from registry.exports.downloads import DownloadController
 from registry.exports.ocds_api import OcdsExportController
+from registry.exports.schedule import publish_lifespan
 from registry.health import health, ready
 from registry.links.api import LinkController, MatchController
 from registry.logging import get_logger
@@ -53,6 +56,7 @@ API_V1_HANDLERS += [OwnershipController, BodsExportController]
 API_V1_HANDLERS += [ContractController, OcdsExportController]
 API_V1_HANDLERS += [SearchController]
 API_V1_HANDLERS += [DonationController, EntityDonationController]
+API_V1_HANDLERS += [ChangeController]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:
@@ -112,13 +116,14 @@ def create_app(
         }),
     )
     return Litestar(
-        route_handlers=[health, ready, api_v1, PageController, PublicPageController],
+        route_handlers=[health, ready, api_v1, PageController, PublicPageController,
+                        DownloadController],
         dependencies={
             "db_session": Provide(provide_db_session),
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
         },
         # The search backend and its outbox worker need the database's sessionmaker.
-        lifespan=[database, search_lifespan, *extra_lifespan],
+        lifespan=[database, search_lifespan, publish_lifespan(database_url), *extra_lifespan],
         exception_handlers={Exception: problem_response},
         openapi_config=openapi,
         # Authentication names the caller; the one guard enforces every handler's

@@ -17,6 +17,7 @@ from registry.db.resolve import Database, resolve_database
 from registry.donations.cli import donations_import
 from registry.exports import cli as exports_cli
 from registry.exports.bods import bods_export_command
+from registry.exports.diff import diff_command
 from registry.links.cli import export_links_command, link_command
 from registry.logging import configure_logging, get_logger
 from registry.meetings.cli import meetings_import
@@ -134,6 +135,8 @@ def run_async(coro: Any) -> Any:
 import_group.add_command(import_ocds_command)
 export_group.add_command(export_ocds_command)
 import_group.add_command(donations_import)
+cli.add_command(exports_cli.publish_command)
+cli.add_command(diff_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

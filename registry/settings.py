@@ -14,6 +14,19 @@ def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("transparency-registry"))
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(value: str) -> int:
+    """Seconds in ``3600``, ``90m``, ``6h`` or ``1d``; empty or ``0``: off."""
+    value = value.strip().lower()
+    if not value:
+        return 0
+    if value[-1] in _UNITS:
+        return int(float(value[:-1]) * _UNITS[value[-1]])
+    return int(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -34,6 +47,15 @@ class Settings:
     access_token_minutes: int = 60
     # "Who is behind a contract" lists donations made this many years before the award.
     donations_years: int = 5
+    # Published snapshots (``registry publish``, ``/downloads/``); ``serve`` publishes every
+    # ``publish_every`` seconds when it is set (0: never).
+    publish_dir: Path | None = None
+    publish_every: int = 0
+    publish_keep: int = 3
+
+    @property
+    def downloads_dir(self) -> Path:
+        return self.publish_dir or self.data_dir / "downloads"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -54,6 +76,10 @@ class Settings:
             revolving_door_months=int(env.get("REGISTRY_REVOLVING_DOOR_MONTHS", "24")),
             access_token_minutes=int(env.get("REGISTRY_ACCESS_TOKEN_MINUTES", "60")),
             donations_years=int(env.get("REGISTRY_DONATIONS_YEARS", "5")),
+            publish_dir=Path(env["REGISTRY_PUBLISH_DIR"]).expanduser()
+            if env.get("REGISTRY_PUBLISH_DIR") else None,
+            publish_every=parse_interval(env.get("REGISTRY_PUBLISH_EVERY", "")),
+            publish_keep=int(env.get("REGISTRY_PUBLISH_KEEP", "3")),
         )
 
     def effective_secret_key(self) -> str:

@@ -1,10 +1,14 @@
-"""``/api/v1/exports/...``: the dumps as streaming downloads (constant memory)."""
+"""``/api/v1/exports/...``: the dumps. When a snapshot has been published (``registry
+publish``, or ``serve`` with ``REGISTRY_PUBLISH_EVERY``) they redirect to its static files
+under ``/downloads/``; otherwise (a small install that never published) they stream live
+in constant memory."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Stream
 
@@ -12,6 +16,7 @@ from registry.api.access import PUBLIC, access
 from registry.api.problems import Problem
 from registry.db.session import SessionMaker
 
+from .downloads import snapshot_redirect
 from .dumps import iter_csv, iter_jsonl, table_named
 from .ftm import iter_ftm
 from .tables import PUBLIC_TABLES
@@ -25,7 +30,11 @@ class ExportController(Controller):
 
     @get("/jsonl", operation_id="exportJsonl", opt=access(PUBLIC),
          summary="All public tables as JSON Lines ({table, row} per line)")
-    async def jsonl(self, sessionmaker: SessionMaker) -> Stream:
+    async def jsonl(self, request: Request[Any, Any, Any],
+                    sessionmaker: SessionMaker) -> Response[Any]:
+        if redirect := snapshot_redirect(request, "registry.jsonl"):
+            return redirect
+
         async def body() -> AsyncIterator[bytes]:
             # Our own session: the request's is closed before the body streams.
             async with sessionmaker() as session:
@@ -38,11 +47,14 @@ class ExportController(Controller):
     @get("/csv/{table:str}", operation_id="exportCsvTable", opt=access(PUBLIC),
          summary="One public table as CSV",
          description="Tables: " + ", ".join(t.name for t in PUBLIC_TABLES))
-    async def csv(self, sessionmaker: SessionMaker, table: FromPath[str]) -> Stream:
+    async def csv(self, request: Request[Any, Any, Any], sessionmaker: SessionMaker,
+                  table: FromPath[str]) -> Response[Any]:
         found = table_named(table)
         if found is None:
             raise Problem(404, f"No public table '{table}'; one of: "
                           + ", ".join(t.name for t in PUBLIC_TABLES), field="table")
+        if redirect := snapshot_redirect(request, f"csv/{table}.csv"):
+            return redirect
 
         async def body() -> AsyncIterator[bytes]:
             async with sessionmaker() as session:
@@ -54,7 +66,11 @@ class ExportController(Controller):
 
     @get("/ftm", operation_id="exportFtm", opt=access(PUBLIC),
          summary="FollowTheMoney entities as JSON Lines")
-    async def ftm(self, sessionmaker: SessionMaker) -> Stream:
+    async def ftm(self, request: Request[Any, Any, Any],
+                  sessionmaker: SessionMaker) -> Response[Any]:
+        if redirect := snapshot_redirect(request, "registry.ftm.json"):
+            return redirect
+
         async def body() -> AsyncIterator[bytes]:
             async with sessionmaker() as session:
                 async for chunk in iter_ftm(session):

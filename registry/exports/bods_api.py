@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any
+
+from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
 from litestar.response import Stream
 
@@ -10,6 +12,7 @@ from registry.api.access import PUBLIC, access
 from registry.db.session import SessionMaker
 
 from .bods import stream_json_array
+from .downloads import snapshot_redirect
 
 
 class BodsExportController(Controller):
@@ -21,8 +24,12 @@ class BodsExportController(Controller):
          description="A JSON array streamed with constant memory; `dataset` (repeatable) "
                      "limits it. Restricted details are never included.",
          media_type="application/json")
-    async def export_bods(self, sessionmaker: SessionMaker,
-                          dataset: FromQuery[list[str] | None] = None) -> Stream:
+    async def export_bods(self, request: Request[Any, Any, Any], sessionmaker: SessionMaker,
+                          dataset: FromQuery[list[str] | None] = None) -> Response[Any]:
+        # The whole export is the latest snapshot's file ; one
+        # dataset's statements are still streamed.
+        if not dataset and (redirect := snapshot_redirect(request, "bods.json")):
+            return redirect
         # The request session is closed before the body streams: the generator opens its own.
         return Stream(stream_json_array(sessionmaker, dataset), media_type="application/json",
                       headers={"Content-Disposition": 'attachment; filename="bods.json"'})

@@ -52,3 +52,27 @@ jsonl_command = _export("jsonl", write_jsonl,
 csv_command = _export("csv", write_csv_zip, "Every public table as CSV, one file a table, zipped.")
 ftm_command = _export("ftm", write_ftm,
                       "FollowTheMoney entities (JSON Lines) for Aleph, yente and friends.")
+
+
+@click.command("publish")
+@click.option("--out", "out", default=None,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of snapshots; each run adds a dated one. Default: the one "
+                   "`serve` serves at /downloads/ (REGISTRY_PUBLISH_DIR).")
+@click.option("--keep", default=3, show_default=True, type=click.IntRange(min=1),
+              help="How many snapshots to keep (the newest).")
+@click.pass_obj
+def publish_command(ctx: object, out: Path | None, keep: int) -> None:
+    """A dated snapshot of every public format with a manifest and a Frictionless
+    datapackage.json, renamed into place when complete."""
+    from registry.cli import Context, run_async
+
+    from .publish import publish
+
+    assert isinstance(ctx, Context)
+    started = time.perf_counter()
+    out = out or ctx.settings.downloads_dir
+    path = run_async(publish(ctx.database().url, out, keep=keep,
+                             progress=lambda step: click.echo(f"  {step}", err=True)))
+    click.echo(f"Published {path} in {time.perf_counter() - started:.1f}s", err=True)
+    click.echo(str(path))

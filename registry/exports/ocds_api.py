@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
 from litestar.response import Stream
 
 from registry.api.access import PUBLIC, access
 from registry.db.session import SessionMaker
 
+from .downloads import snapshot_redirect
 from .ocds import iter_ocds
 
 
@@ -30,8 +31,12 @@ class OcdsExportController(Controller):
         self, request: Request[Any, Any, Any], sessionmaker: SessionMaker,
         format: FromQuery[Literal["json", "jsonl"]] = "json",
         dataset: FromQuery[list[str] | None] = None,
-    ) -> Stream:
+    ) -> Response[Any]:
         lines = format == "jsonl"
+        # The whole record package is the latest snapshot's file; subsets still stream.
+        if not lines and not dataset and (
+                redirect := snapshot_redirect(request, "ocds-records.json")):
+            return redirect
 
         async def body() -> AsyncIterator[bytes]:
             async for chunk in iter_ocds(sessionmaker, datasets=dataset, lines=lines,

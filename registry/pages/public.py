@@ -29,6 +29,7 @@ from registry.db.session import DbSession
 from registry.donations.views import entity_donations_out, party_view
 from registry.entities import service as entities
 from registry.entities.schemas import entity_out
+from registry.exports.downloads import latest_snapshot
 from registry.exports.tables import PUBLIC_TABLES
 from registry.links.service import entities_by_id, linked_entities
 from registry.meetings.listing import MeetingFilter, list_meetings
@@ -68,10 +69,12 @@ class PublicPageController(Controller):
     include_in_schema = False
 
     @get("/", operation_id="pageHome", opt=access(PUBLIC), media_type="text/html")
-    async def home(self, db_session: DbSession) -> Response[str]:
+    async def home(self, request: Request[Any, Any, Any],
+                   db_session: DbSession) -> Response[str]:
         return page("home.html", title="Transparency registry",
                     counts=await holdings(db_session),
-                    tables=[t.name for t in PUBLIC_TABLES])
+                    tables=[t.name for t in PUBLIC_TABLES],
+                    snapshot=latest_snapshot(request))
 
     @get("/search", operation_id="pageSearch", opt=access(PUBLIC), media_type="text/html")
     async def search(

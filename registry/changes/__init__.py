@@ -1,0 +1,1 @@
+"""The public change feed: what changed, in commit order, for mirrors of the register."""

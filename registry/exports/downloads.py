@@ -1,0 +1,217 @@
+"""``/downloads/``: the published snapshots as static files (no database connection).
+
+A file is served only when its snapshot's manifest lists it (so nothing else in the
+directory, and no path outside it, can be reached). Its ETag is the SHA-256 the manifest
+gives, the same on every server and for as long as the snapshot exists; ``Range`` requests
+(one range) answer 206 so interrupted downloads resume, and ``If-Range`` guards a resumed
+download against a file that changed meanwhile (``latest`` moves on).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
+from litestar.response import Redirect, Stream
+
+from registry.api.access import PUBLIC, access
+from registry.api.problems import Problem
+from registry.settings import Settings
+
+from .publish import LATEST, MANIFEST, latest, read_manifest, snapshots
+
+CHUNK = 1 << 16
+MEDIA_TYPES = {".json": "application/json", ".jsonl": "application/x-ndjson",
+               ".csv": "text/csv; charset=utf-8"}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def downloads_root(request: Request[Any, Any, Any]) -> Path:
+    settings: Settings = request.app.state.settings
+    return settings.downloads_dir
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    path: Path
+    size: int
+    etag: str
+    mtime: float
+
+
+def find_file(root: Path, snapshot: str, name: str) -> FileInfo | None:
+    """The file ``name`` of ``snapshot`` (or of the newest one for ``latest``)."""
+    found = snapshots(root)
+    if snapshot == LATEST:
+        folder = found[0] if found else None
+    else:
+        folder = next((s for s in found if s.name == snapshot), None)
+    if folder is None:
+        return None
+    path = folder / name
+    if not path.is_file():
+        return None
+    if name == MANIFEST:
+        digest = f"manifest-{path.stat().st_mtime_ns:x}"
+    else:
+        listed = {f["name"]: f for f in read_manifest(folder)["files"]}
+        if name not in listed:
+            return None
+        digest = listed[name]["sha256"]
+    stat = path.stat()
+    return FileInfo(path=path, size=stat.st_size, etag=f'"{digest}"', mtime=stat.st_mtime)
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``(first, last)`` of a single ``bytes=`` range; None for no range or several (the
+    whole file is sent then, as RFC 9110 allows). Unsatisfiable: 416."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if not match:
+        return None
+    first_s, last_s = match.groups()
+    if not first_s and not last_s:
+        return None
+    if not first_s:  # the last N bytes
+        n = int(last_s)
+        if n == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - n), size - 1
+    first = int(first_s)
+    last = min(int(last_s), size - 1) if last_s else size - 1
+    if first >= size or last < first:
+        raise _unsatisfiable(size)
+    return first, last
+
+
+def _unsatisfiable(size: int) -> Problem:
+    return Problem(416, f"The range is outside the file ({size} bytes).", field="Range",
+                   headers={"Content-Range": f"bytes */{size}"})
+
+
+async def _read(path: Path, first: int, last: int) -> AsyncIterator[bytes]:
+    async with await anyio.open_file(path, "rb") as fh:
+        await fh.seek(first)
+        left = last - first + 1
+        while left > 0:
+            chunk = await fh.read(min(CHUNK, left))
+            if not chunk:
+                return
+            left -= len(chunk)
+            yield chunk
+
+
+def _listing(root: Path) -> dict[str, Any]:
+    items = []
+    for folder in snapshots(root):
+        manifest = read_manifest(folder)
+        items.append({
+            "name": folder.name,
+            "generated_at": manifest.get("generated_at"),
+            "changes_cursor": manifest.get("changes_cursor"),
+            "manifest": f"/downloads/{folder.name}/{MANIFEST}",
+            "files": [{**f, "url": f"/downloads/{folder.name}/{f['name']}"}
+                      for f in manifest["files"]],
+        })
+    return {"latest": items[0]["name"] if items else None, "snapshots": items}
+
+
+def _listing_html(listing: dict[str, Any]) -> str:
+    parts = ["<!doctype html><html lang=en><meta charset=utf-8>",
+             "<title>Downloads - Transparency Registry</title>",
+             "<link rel=stylesheet href=/pages/site.css><main><h1>Downloads</h1>",
+             "<p>Published snapshots of every public table and format, newest first. "
+             "<a href=/downloads/index.json>JSON</a>. Files are static: ETag (their "
+             "SHA-256) and Range requests are supported, so downloads resume. Stay current "
+             "between snapshots with <code>/api/v1/changes?since=</code> the snapshot's "
+             "<code>changes_cursor</code>.</p>"]
+    if not listing["snapshots"]:
+        parts.append("<p>Nothing has been published yet.</p>")
+    for snap in listing["snapshots"]:
+        name = html.escape(snap["name"])
+        parts.append(f"<h2 id={name}>{name}</h2><p>Generated "
+                     f"{html.escape(str(snap['generated_at']))}; changes cursor "
+                     f"<code>{html.escape(str(snap['changes_cursor']))}</code>; "
+                     f"<a href=\"{html.escape(snap['manifest'])}\">manifest</a></p>"
+                     "<table><tr><th>file<th>format<th>bytes<th>SHA-256")
+        for f in snap["files"]:
+            parts.append(f"<tr><td><a href=\"{html.escape(f['url'])}\">"
+                         f"{html.escape(f['name'])}</a><td>{html.escape(f['format'])}"
+                         f"<td>{f['bytes']:,}<td><code>{f['sha256']}</code>")
+        parts.append("</table>")
+    parts.append("</main></html>")
+    return "".join(parts)
+
+
+class DownloadController(Controller):
+    path = "/downloads"
+    tags = ["downloads"]
+
+    @get("/", operation_id="pageDownloads", opt=access(PUBLIC), media_type="text/html",
+         summary="The published snapshots (HTML)")
+    async def listing(self, request: Request[Any, Any, Any]) -> Response[str]:
+        return Response(_listing_html(_listing(downloads_root(request))),
+                        media_type="text/html; charset=utf-8")
+
+    @get("/index.json", operation_id="listDownloads", opt=access(PUBLIC),
+         summary="The published snapshots and their files (JSON)")
+    async def index(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        return Response(json.dumps(_listing(downloads_root(request)), ensure_ascii=False)
+                        .encode(), media_type="application/json")
+
+    @get("/{snapshot:str}/{name:path}", operation_id="download", opt=access(PUBLIC),
+         summary="A file of a snapshot (`latest`: the newest); ETag and Range supported")
+    async def download(self, request: Request[Any, Any, Any], snapshot: FromPath[str],
+                       name: FromPath[str]) -> Response[Any]:
+        name = name.lstrip("/")
+        info = find_file(downloads_root(request), snapshot, name)
+        if info is None:
+            raise Problem(404, f"No file '{name}' in snapshot '{snapshot}'.", field="name")
+        headers = {"ETag": info.etag, "Accept-Ranges": "bytes",
+                   "Cache-Control": "public, max-age=60" if snapshot == LATEST
+                   else "public, max-age=31536000, immutable"}
+        if info.etag in (request.headers.get("if-none-match") or ""):
+            return Response(b"", status_code=304, headers=headers)
+        requested = request.headers.get("range")
+        if_range = request.headers.get("if-range")
+        if requested and if_range and if_range.strip() != info.etag:
+            requested = None  # the file changed since the first part: send it whole
+        span = parse_range(requested, info.size)
+        first, last = span or (0, info.size - 1)
+        headers["Content-Length"] = str(last - first + 1)
+        if span:
+            headers["Content-Range"] = f"bytes {first}-{last}/{info.size}"
+        else:
+            headers["Content-Disposition"] = f'attachment; filename="{info.path.name}"'
+        media_type = MEDIA_TYPES.get(info.path.suffix, "application/octet-stream")
+        return Stream(_read(info.path, first, last), status_code=206 if span else 200,
+                      media_type=media_type, headers=headers)
+
+
+def snapshot_redirect(request: Request[Any, Any, Any], name: str) -> Redirect | None:
+    """A redirect to ``name`` in the newest snapshot, when one holds it: the full exports are
+    served as static files rather than streamed from the database on every request."""
+    newest = latest(downloads_root(request))
+    if newest is None or name not in {f["name"] for f in read_manifest(newest)["files"]}:
+        return None
+    return Redirect(f"/downloads/{newest.name}/{name}", status_code=307)
+
+
+def latest_snapshot(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """The newest snapshot's name and files (the home page's links)."""
+    newest = latest(downloads_root(request))
+    if newest is None:
+        return None
+    manifest = read_manifest(newest)
+    return {"name": newest.name, "generated_at": manifest.get("generated_at"),
+            "files": {f["name"]: f"/downloads/{newest.name}/{f['name']}"
+                      for f in manifest["files"]}}

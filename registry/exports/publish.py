@@ -1,0 +1,266 @@
+"""``registry publish``: a dated snapshot directory holding every public format.
+
+One run writes, into a hidden temporary directory beside the published ones:
+
+- ``csv/{table}.csv``: one file a public table (PostgreSQL ``COPY``), described by
+  ``datapackage.json`` (Frictionless: fields, types, keys, licence, sources);
+- ``registry.jsonl`` (native ``{"table", "row"}`` lines), ``registry.ftm.json``
+  (FollowTheMoney), ``bods.json`` (BODS 0.4 statements, a JSON array),
+  ``ocds-records.json`` (an OCDS 1.1 record package), ``links.jsonl`` (public links: auto
+  and confirmed);
+- ``manifest.json``: every file with its size and SHA-256, the counts, and the change-feed
+  cursor the snapshot is consistent with.
+
+The writers are the existing exports, each on its own session, but every session imports one
+snapshot (``pg_export_snapshot``) held by the run: all files describe the same moment. The
+directory is renamed into place when complete, so a reader never sees half a snapshot; then
+``latest`` is repointed and all but the ``keep`` newest snapshots are removed. Every writer
+streams, so memory does not grow with the register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from registry import __version__
+from registry.changes.feed import snapshot_cursor
+from registry.db.driver import session_driver
+from registry.db.engine import make_engine
+
+from .bods import BODS_VERSION, export_datasets, iter_statements
+from .datapackage import datapackage, table_columns
+from .dumps import iter_csv, write_jsonl
+from .ftm import write_ftm
+from .manifest import DEFAULT_LICENCE, manifest_path, sha256_file
+from .ocds import export_ocds
+from .tables import PUBLIC_TABLES
+
+SNAPSHOT_NAME = re.compile(r"^\d{8}T\d{6}Z$")
+MANIFEST = "manifest.json"
+DATAPACKAGE = "datapackage.json"
+LATEST = "latest"
+PUBLIC_LINK_STATUSES = ("auto", "confirmed")
+
+# What each file is, for the manifest and the download pages.
+FORMATS = {
+    "registry.jsonl": "jsonl",
+    "registry.ftm.json": "ftm",
+    "bods.json": "bods-0.4-json",
+    "ocds-records.json": "ocds-1.1-record-package",
+    "links.jsonl": "links",
+    DATAPACKAGE: "frictionless-datapackage",
+}
+
+Progress = Callable[[str], object]
+
+
+def snapshots(root: Path) -> list[Path]:
+    """Published snapshots, newest first."""
+    if not root.is_dir():
+        return []
+    found = [p for p in root.iterdir()
+             if p.is_dir() and not p.is_symlink() and SNAPSHOT_NAME.match(p.name)
+             and (p / MANIFEST).is_file()]
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def latest(root: Path) -> Path | None:
+    found = snapshots(root)
+    return found[0] if found else None
+
+
+def read_manifest(snapshot: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((snapshot / MANIFEST).read_text())
+    return manifest
+
+
+def _snapshot_sessionmaker(engine: Any, snapshot_id: str) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose every transaction reads the exported snapshot ``snapshot_id``."""
+    session_class = type("SnapshotSession", (Session,), {})
+
+    @event.listens_for(session_class, "after_begin")
+    def _import_snapshot(session: Session, transaction: Any, connection: Any) -> None:
+        connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot_id}'")
+        connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+
+    repeatable = engine.execution_options(isolation_level="REPEATABLE READ")
+    return async_sessionmaker(repeatable, expire_on_commit=False,
+                              sync_session_class=session_class)
+
+
+async def _write_csvs(sessionmaker: async_sessionmaker[AsyncSession], folder: Path,
+                      counts: dict[str, int]) -> dict[str, list[tuple[str, str]]]:
+    _mkdir(folder)
+    columns: dict[str, list[tuple[str, str]]] = {}
+    async with sessionmaker() as session:
+        driver = await session_driver(session)
+        for table in PUBLIC_TABLES:
+            columns[table.name] = await table_columns(driver, table)
+            table_counts: dict[str, int] = {}
+            with (folder / f"{table.name}.csv").open("wb") as fh:
+                async for chunk in iter_csv(session, table, table_counts):
+                    fh.write(chunk)
+            counts[f"csv/{table.name}"] = table_counts[table.name]
+    return columns
+
+
+async def _write_bods(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> dict[str, int]:
+    """A JSON array of statements, the standard's publication form (and the API's)."""
+    async with sessionmaker() as session:
+        exporter = await export_datasets(session, None)
+        with out.open("w", encoding="utf-8") as fh:
+            fh.write("[")
+            separator = "\n"
+            async for statement in iter_statements(session, exporter):
+                fh.write(separator + json.dumps(statement, ensure_ascii=False))
+                separator = ",\n"
+            fh.write("\n]\n")
+    return {**exporter.counts, "statements": sum(exporter.counts.values())}
+
+
+async def _write_links(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> int:
+    from registry.links.export import export_links
+
+    async with sessionmaker() as session:
+        counts = await export_links(session, out, PUBLIC_LINK_STATUSES)
+    manifest_path(out).unlink()  # the snapshot's one manifest covers it
+    return counts["links"]
+
+
+async def _datasets(sessionmaker: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
+    async with sessionmaker() as session:
+        rows = await session.execute(text(
+            "SELECT name, title, licence, url FROM datasets ORDER BY name"))
+        return [dict(r._mapping) for r in rows]
+
+
+async def publish(database_url: str, root: Path, *, keep: int = 3,
+                  progress: Progress | None = None) -> Path:
+    """Write a snapshot under ``root`` and return its directory."""
+    say = progress or (lambda _: None)
+    _mkdir(root)
+    name = _snapshot_name()
+    now = dt.datetime.strptime(name, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    tmp = root / f".{name}.{uuid.uuid4().hex[:8]}.partial"
+    _mkdir(tmp)
+    try:
+        manifest = await _write_all(database_url, tmp, name=name, now=now, say=say)
+        final = root / name
+        if final.exists():  # two runs in the same second: keep the first
+            raise FileExistsError(final)
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _point_latest(root, final)
+    _prune(root, keep)
+    say(f"published {final} ({sum(f['bytes'] for f in manifest['files']):,} bytes)")
+    return final
+
+
+async def _write_all(database_url: str, out: Path, *, name: str, now: dt.datetime,
+                     say: Progress) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as holder:
+            await holder.execution_options(isolation_level="REPEATABLE READ")
+            snapshot_id = await holder.scalar(text("SELECT pg_export_snapshot()"))
+            cursor = await snapshot_cursor(holder)
+            sessionmaker = _snapshot_sessionmaker(engine, str(snapshot_id))
+            say("csv")
+            columns = await _write_csvs(sessionmaker, out / "csv", counts)
+            say("jsonl")
+            await write_jsonl(sessionmaker, out / "registry.jsonl")
+            say("ftm")
+            counts.update({f"ftm/{k}": v for k, v in
+                           (await write_ftm(sessionmaker, out / "registry.ftm.json")).items()})
+            say("bods")
+            counts.update({f"bods/{k}": v for k, v in
+                           (await _write_bods(sessionmaker, out / "bods.json")).items()})
+            say("ocds")
+            ocds = await export_ocds(sessionmaker, out / "ocds-records.json")
+            manifest_path(out / "ocds-records.json").unlink()
+            counts.update({"ocds/records": ocds.records, "ocds/releases": ocds.releases})
+            say("links")
+            counts["links"] = await _write_links(sessionmaker, out / "links.jsonl")
+            sources = await _datasets(sessionmaker)
+            await holder.rollback()
+    finally:
+        await engine.dispose()
+    say("checksums")
+    return _describe(out, name=name, now=now, counts=counts, columns=columns, cursor=cursor,
+                     sources=sources)
+
+
+def _snapshot_name() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _mkdir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def _describe(out: Path, *, name: str, now: dt.datetime, counts: dict[str, int],
+              columns: dict[str, list[tuple[str, str]]], cursor: str,
+              sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Checksums, ``datapackage.json`` and ``manifest.json`` of the written files."""
+    files: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        rel = path.relative_to(out).as_posix()
+        files[rel] = {"path": rel, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+    created = now.isoformat().replace("+00:00", "Z")
+    package = datapackage(
+        "transparency-registry", title=f"Transparency Registry snapshot {name}",
+        created=created, licence=DEFAULT_LICENCE, columns=columns,
+        files={t: {**files[f"csv/{t}.csv"], "rows": counts[f"csv/{t}"]} for t in columns},
+        sources=sources)
+    (out / DATAPACKAGE).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+    files[DATAPACKAGE] = {"path": DATAPACKAGE, "bytes": (out / DATAPACKAGE).stat().st_size,
+                          "sha256": sha256_file(out / DATAPACKAGE)}
+    manifest = {
+        "snapshot": name,
+        "generated_at": created,
+        "generator": f"transparency-registry {__version__}",
+        "licence": DEFAULT_LICENCE,
+        "bodsVersion": BODS_VERSION,
+        "ocdsVersion": "1.1",
+        # Follow /api/v1/changes?since=<this> to stay current after loading the snapshot;
+        # a change the snapshot already holds may come again (an upsert: harmless).
+        "changes_cursor": cursor,
+        "datasets": [s["name"] for s in sources],
+        "counts": counts,
+        "files": [{"name": rel, "format": FORMATS.get(rel, "csv" if rel.startswith("csv/")
+                                                      else "other"), **{k: v for k, v in
+                                                      f.items() if k != "path"}}
+                  for rel, f in sorted(files.items())],
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def _point_latest(root: Path, snapshot: Path) -> None:
+    """``root/latest`` → the new snapshot, swapped in one rename (for rsync/HTTP mirrors)."""
+    link = root / f".{LATEST}.{uuid.uuid4().hex[:8]}"
+    try:
+        link.symlink_to(snapshot.name, target_is_directory=True)
+        os.replace(link, root / LATEST)
+    except OSError:  # no symlinks here: the newest directory is found by name anyway
+        link.unlink(missing_ok=True)
+
+
+def _prune(root: Path, keep: int) -> None:
+    for old in snapshots(root)[max(keep, 1):]:
+        shutil.rmtree(old, ignore_errors=True)
