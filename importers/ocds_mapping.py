@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import msgspec
-from rigour.territories import get_territories, lookup_territory
+from babel import Locale
 
 from registry.contracts.bulk import AgreementRow, AwardRow, ContractRow
 from registry.entities.bulk import EntityRow
@@ -60,30 +60,28 @@ def _country(name: Any) -> str | None:
     return _country_code(name.strip())
 
 
+# Languages whose country names publishers write (CLDR, through babel): English first,
+# then the languages of the procurement portals the registry serves.
+COUNTRY_NAME_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "uk", "ru", "ka",
+                          "el", "ro", "cs", "sk", "hu", "bg", "hr", "sl", "lt", "lv", "et",
+                          "fi", "sv", "da", "nb")
+
+
 @cache
-def _common_names() -> dict[str, str]:
-    """English names and ISO codes of countries: what most publishers write."""
+def _country_names() -> dict[str, str]:
+    """Country names in the publishers' languages, and ISO codes -> ISO alpha-2 code."""
     out: dict[str, str] = {}
-    for t in get_territories():
-        code = t.ftm_country
-        if t.is_country and code and len(code) == 2:
-            for name in (t.name, t.full_name, t.code, t.alpha3):
-                if name:
-                    out.setdefault(name.casefold(), code.upper())
+    for language in COUNTRY_NAME_LANGUAGES:
+        for code, name in Locale(language).territories.items():
+            if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "ZZ"):
+                out.setdefault(name.casefold(), code)
+                out.setdefault(code.casefold(), code)
     return out
 
 
 @lru_cache(maxsize=4096)
 def _country_code(name: str) -> str | None:
-    # Names repeat endlessly in a dataset. rigour's full lookup (every language and
-    # spelling) takes seconds to build its index, so it only serves names the quick table
-    # does not know.
-    quick = _common_names().get(name.casefold())
-    if quick is not None:
-        return quick
-    territory = lookup_territory(name)
-    code = territory.ftm_country if territory is not None else None
-    return code.upper() if code and len(code) == 2 else None
+    return _country_names().get(name.casefold())
 
 
 def _identifiers(org: dict[str, Any]) -> list[dict[str, Any]]:

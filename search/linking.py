@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from normality import ascii_text
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +30,7 @@ from search.matching.features import Party
 from search.matching.model import MATCHER_VERSION, MatchResult, match
 from search.matching.names import prepare_name
 from search.normalize import normalize_name
+from search.text import ascii_text
 
 if TYPE_CHECKING:
     from registry.settings import Settings
@@ -176,7 +176,7 @@ def query_names(party: Party) -> list[str]:
     written when that is another script, deduplicated."""
     out: dict[str, None] = {}
     for name in party.names[:MAX_QUERY_NAMES]:
-        variants = [prepare_name(name, party.kind).core or ascii_text(name) or ""]
+        variants = [prepare_name(name, party.kind).core or ascii_text(name)]
         if not name.isascii():
             variants.append(name)  # the other side may be in the same script
         for variant in variants:

@@ -15,11 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from followthemoney import model
-from followthemoney.util import make_entity_id
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .dumps import CURSOR_PREFETCH, _driver
+from .ftm_model import Entity, make_entity_id
 
 SCHEMA_BY_KIND = {"company": "Company", "person": "Person", "public_body": "PublicBody"}
 # Identifier schemes with a dedicated FtM property; others go to registrationNumber/idNumber.
@@ -92,22 +91,22 @@ def _amount(value: Decimal | float | None) -> str | None:
 
 
 def entity_to_ftm(row: Any) -> dict[str, Any]:
-    proxy = model.make_entity(SCHEMA_BY_KIND.get(row["kind"], "LegalEntity"))
-    proxy.id = ftm_id(row["dataset"], row["source_key"])
+    proxy = Entity(SCHEMA_BY_KIND.get(row["kind"], "LegalEntity"),
+                   ftm_id(row["dataset"], row["source_key"]))
     proxy.add("name", row["name"])
     for name in _json(row["names"]):
         if name["n"] != row["name"]:
             proxy.add("previousName" if name["t"] == "former" else "alias", name["n"])
-    proxy.add("country", row["country"], quiet=True)
+    proxy.add("country", row["country"])
     proxy.add("publisher", row["dataset"])
     if row["kind"] == "person":
-        proxy.add("birthDate", row["birth_date"], quiet=True)
-        proxy.add("nationality", _json(row["nationalities"]), quiet=True)
+        proxy.add("birthDate", row["birth_date"])
+        proxy.add("nationality", _json(row["nationalities"]))
     else:
-        proxy.add("jurisdiction", row["jurisdiction"], quiet=True)
-        proxy.add("legalForm", row["legal_form"], quiet=True)
-        proxy.add("incorporationDate", row["founding_date"], quiet=True)
-        proxy.add("dissolutionDate", row["dissolution_date"], quiet=True)
+        proxy.add("jurisdiction", row["jurisdiction"])
+        proxy.add("legalForm", row["legal_form"])
+        proxy.add("incorporationDate", row["founding_date"])
+        proxy.add("dissolutionDate", row["dissolution_date"])
     for ident in _json(row["identifiers"]):
         scheme, value = ident["s"], ident["v"]
         if scheme in LEI_SCHEMES:
@@ -116,16 +115,16 @@ def entity_to_ftm(row: Any) -> dict[str, Any]:
             prop = "taxNumber"
         else:
             prop = "idNumber" if row["kind"] == "person" else "registrationNumber"
-        proxy.add(prop, value, quiet=True)
+        proxy.add(prop, value)
     for address in _json(row["addresses"]):
         if isinstance(address, dict) and address.get("address"):
-            proxy.add("address", address["address"], quiet=True)
-    return dict(proxy.to_dict())
+            proxy.add("address", address["address"])
+    return proxy.to_dict()
 
 
 def ownership_to_ftm(row: Any) -> dict[str, Any]:
-    proxy = model.make_entity("Ownership")
-    proxy.id = ftm_id(row["dataset"], row["source_key"], str(row["interest_id"]))
+    proxy = Entity("Ownership",
+                   ftm_id(row["dataset"], row["source_key"], str(row["interest_id"])))
     proxy.add("owner", ftm_id(row["p_ds"], row["p_key"]))
     proxy.add("asset", ftm_id(row["s_ds"], row["s_key"]))
     proxy.add("ownershipType", row["type"])
@@ -134,47 +133,45 @@ def ownership_to_ftm(row: Any) -> dict[str, Any]:
     elif row["share_min"] is not None or row["share_max"] is not None:
         low, high = _amount(row["share_min"]) or "0", _amount(row["share_max"]) or "100"
         proxy.add("percentage", f"{low}-{high}")
-    proxy.add("startDate", row["start_date"], quiet=True)
-    proxy.add("endDate", row["end_date"], quiet=True)
+    proxy.add("startDate", row["start_date"])
+    proxy.add("endDate", row["end_date"])
     proxy.add("recordId", row["source_key"])
     proxy.add("publisher", row["dataset"])
-    return dict(proxy.to_dict())
+    return proxy.to_dict()
 
 
 def contract_to_ftm(row: Any) -> list[dict[str, Any]]:
-    contract = model.make_entity("Contract")
-    contract.id = ftm_id(row["dataset"], row["ocid"], "contract")
+    contract = Entity("Contract", ftm_id(row["dataset"], row["ocid"], "contract"))
     contract.add("title", row["title"] or row["ocid"])
     contract.add("name", row["title"] or row["ocid"])
-    contract.add("description", row["description"], quiet=True)
-    contract.add("status", row["status"], quiet=True)
+    contract.add("description", row["description"])
+    contract.add("status", row["status"])
     contract.add("procedureNumber", row["ocid"])
-    contract.add("amount", _amount(row["value_amount"]), quiet=True)
-    contract.add("currency", row["value_currency"], quiet=True)
+    contract.add("amount", _amount(row["value_amount"]))
+    contract.add("currency", row["value_currency"])
     contract.add("publisher", row["dataset"])
     if row["b_key"]:
         contract.add("authority", ftm_id(row["b_ds"], row["b_key"]))
-    out = [dict(contract.to_dict())]
+    out = [contract.to_dict()]
     for award in _json(row["awards"]):
-        proxy = model.make_entity("ContractAward")
-        proxy.id = ftm_id(row["dataset"], row["ocid"], "award", award["award"], award["key"])
+        proxy = Entity("ContractAward", ftm_id(row["dataset"], row["ocid"], "award",
+                                               award["award"], award["key"]))
         proxy.add("contract", contract.id)
         proxy.add("supplier", ftm_id(award["ds"], award["key"]))
-        proxy.add("amount", _amount(award["amount"]), quiet=True)
-        proxy.add("currency", award["currency"], quiet=True)
-        proxy.add("date", (award["date"] or "")[:10] or None, quiet=True)
-        proxy.add("status", award["status"], quiet=True)
-        out.append(dict(proxy.to_dict()))
+        proxy.add("amount", _amount(award["amount"]))
+        proxy.add("currency", award["currency"])
+        proxy.add("date", (award["date"] or "")[:10] or None)
+        proxy.add("status", award["status"])
+        out.append(proxy.to_dict())
     return out
 
 
 def meeting_to_ftm(row: Any) -> dict[str, Any]:
-    proxy = model.make_entity("Event")
-    proxy.id = ftm_id(row["dataset"], row["source_key"], "meeting")
+    proxy = Entity("Event", ftm_id(row["dataset"], row["source_key"], "meeting"))
     proxy.add("name", row["subject"] or "Meeting")
     proxy.add("date", row["date"].isoformat())
-    proxy.add("location", row["location"], quiet=True)
-    proxy.add("summary", row["legislation"], quiet=True)
+    proxy.add("location", row["location"])
+    proxy.add("summary", row["legislation"])
     if row["r_key"]:
         proxy.add("organizer", ftm_id(row["r_ds"], row["r_key"]))
     if row["i_key"]:
@@ -182,7 +179,7 @@ def meeting_to_ftm(row: Any) -> dict[str, Any]:
     for official in _json(row["officials"]):
         proxy.add("involved", ftm_id(official["ds"], official["key"]))
     proxy.add("publisher", row["dataset"])
-    return dict(proxy.to_dict())
+    return proxy.to_dict()
 
 
 async def iter_ftm(session: AsyncSession, counts: dict[str, int] | None = None
