@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import json
 import socket
+import uuid
 from typing import Any
 
 import pytest
@@ -131,7 +132,8 @@ async def test_opensearch_down_falls_back_and_keeps_the_outbox(
 @pytest.mark.opensearch
 async def test_rebuild_swaps_the_alias_and_catches_up(
         demo: dict[str, Any], settings: Settings, sessionmaker: SM, opensearch_url: str) -> None:
-    cfg = dataclasses.replace(settings, opensearch_url=opensearch_url, index_prefix="rebuild-t")
+    cfg = dataclasses.replace(settings, opensearch_url=opensearch_url,
+                              index_prefix=f"rebuild-{uuid.uuid4().hex[:10]}")
     backend = make_backend(cfg, sessionmaker, refresh=True)
     assert isinstance(backend, FallbackBackend)
     primary: OpenSearchBackend = backend.primary
