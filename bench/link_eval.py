@@ -4,6 +4,13 @@ size of the review queue.
     python -m bench.link_eval            # score the test split (and train, for comparison)
     python -m bench.link_eval --fit      # refit weights + thresholds on train, rewrite
                                          # search/matching/weights.py, then evaluate
+    python -m bench.link_eval --by-category   # precision and recall per variant, test split
+
+Both labelled sets are read by default: the first (``make_linking_eval``) and the second,
+written apart from it (``make_holdout_eval``: other name sources, the categories that failed
+on unseen data); each is split by company, and fitting reads the train splits only.
+Features that are evidence against a link (conflicts, mismatches) are fitted with their
+sign fixed: a weight that comes out positive is set to zero and the rest refitted.
 
 The weights are a logistic regression (L2-regularised, fitted by Newton's method: 16 features and
 a few hundred pairs do not need numpy or scikit-learn). The auto threshold is the lowest score
@@ -25,6 +32,10 @@ from search.matching import model
 from search.matching.features import FEATURES, Party, compare
 
 DATA = Path(__file__).parent / "data" / "linking_eval.jsonl"
+HOLDOUT = Path(__file__).parent / "data" / "linking_holdout.jsonl"
+# Evidence against a link: a fitted weight may not reward it.
+NON_POSITIVE = frozenset({"legal_form_conflict", "country_conflict", "identifier_conflict",
+                          "birth_date_conflict", "number_mismatch", "token_unmatched"})
 WEIGHTS_FILE = Path(__file__).parent.parent / "search" / "matching" / "weights.py"
 
 
@@ -41,9 +52,12 @@ def to_party(d: dict[str, Any]) -> Party:
     )
 
 
-def load() -> list[dict[str, Any]]:
-    with DATA.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+def load(paths: list[Path] | None = None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for path in paths or [DATA, HOLDOUT]:
+        with path.open(encoding="utf-8") as fh:
+            rows += [json.loads(line) | {"set": path.stem} for line in fh if line.strip()]
+    return rows
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
@@ -63,6 +77,20 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 def fit(rows: list[tuple[list[float], int]], *, l2: float = 0.1,
         iterations: int = 30) -> tuple[float, list[float]]:
+    """``_fit`` with the signs of ``NON_POSITIVE`` features enforced (active set)."""
+    fixed: set[int] = set()
+    while True:
+        masked = [([0.0 if i in fixed else v for i, v in enumerate(x)], y) for x, y in rows]
+        intercept, weights = _fit(masked, l2=l2, iterations=iterations)
+        wrong = {i for i, name in enumerate(FEATURES)
+                 if name in NON_POSITIVE and weights[i] > 0 and i not in fixed}
+        if not wrong:
+            return intercept, [0.0 if i in fixed else w for i, w in enumerate(weights)]
+        fixed |= wrong
+
+
+def _fit(rows: list[tuple[list[float], int]], *, l2: float,
+         iterations: int) -> tuple[float, list[float]]:
     """L2-regularised logistic regression by Newton's method (IRLS); the intercept is not
     penalised. Returns (intercept, weights)."""
     n = len(FEATURES) + 1
@@ -113,7 +141,8 @@ def write_weights(intercept: float, weights: list[float], auto: float, candidate
     WEIGHTS_FILE.write_text("\n".join(lines))
 
 
-def evaluate(pairs: list[dict[str, Any]], split: str) -> dict[str, Any]:
+def evaluate(pairs: list[dict[str, Any]], split: str,
+             by_category: dict[str, Counter[str]] | None = None) -> dict[str, Any]:
     tp = fp = fn = queue = queue_pos = 0
     missed: Counter[str] = Counter()
     wrong: Counter[str] = Counter()
@@ -126,6 +155,12 @@ def evaluate(pairs: list[dict[str, Any]], split: str) -> dict[str, Any]:
         if result.status == "candidate":
             queue += 1
             queue_pos += pair["label"]
+        if by_category is not None:
+            c = by_category.setdefault(pair["variant"], Counter())
+            c["pairs"] += 1
+            c["positives"] += pair["label"]
+            c["auto_true" if auto and pair["label"] else
+              "auto_false" if auto else "review" if result.status else "none"] += 1
         if auto and pair["label"]:
             tp += 1
         elif auto:
@@ -146,8 +181,12 @@ def evaluate(pairs: list[dict[str, Any]], split: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fit", action="store_true", help="refit weights on the train split")
+    parser.add_argument("--data", type=Path, action="append",
+                        help="labelled set(s) (JSON Lines); default: both sets")
+    parser.add_argument("--by-category", action="store_true",
+                        help="precision and recall of auto links per variant (test split)")
     args = parser.parse_args(argv)
-    pairs = load()
+    pairs = load(args.data)
     if args.fit:
         rows = []
         for pair in pairs:
@@ -167,8 +206,15 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"matcher {model.MATCHER_VERSION}; auto >= {model.AUTO_THRESHOLD}, "
           f"candidate >= {model.CANDIDATE_THRESHOLD}")
+    for name in sorted({p["set"] for p in pairs}):
+        print(f"== {name}")
+        report(args, [p for p in pairs if p["set"] == name])
+
+
+def report(args: argparse.Namespace, pairs: list[dict[str, Any]]) -> None:
     for split in ("train", "test"):
-        r = evaluate(pairs, split)
+        categories: dict[str, Counter[str]] = {}
+        r = evaluate(pairs, split, categories)
         print(f"{split:5}: {r['pairs']} pairs, {r['positives']} same-party; auto links "
               f"precision {r['precision']:.3f} recall {r['recall']:.3f} F1 {r['f1']:.3f}; "
               f"review queue {r['review_queue']} ({r['review_queue_true']} of them true)")
@@ -176,6 +222,16 @@ def main(argv: list[str] | None = None) -> None:
             print(f"       wrong auto links by variant: {r['false_auto']}")
         if r["not_auto"]:
             print(f"       same party but not auto, by variant: {r['not_auto']}")
+        if args.by_category and split == "test":
+            print(f"       {'variant':18} pairs  same  auto-right  auto-wrong  review  "
+                  "recall  precision")
+            for variant, c in sorted(categories.items()):
+                auto = c["auto_true"] + c["auto_false"]
+                recall = c["auto_true"] / c["positives"] if c["positives"] else float("nan")
+                precision = c["auto_true"] / auto if auto else float("nan")
+                print(f"       {variant:18} {c['pairs']:5} {c['positives']:5} "
+                      f"{c['auto_true']:11} {c['auto_false']:11} {c['review']:7} "
+                      f"{recall:7.3f} {precision:10.3f}")
 
 
 if __name__ == "__main__":

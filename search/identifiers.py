@@ -15,8 +15,13 @@ German register number without its court is not decisive).
 from __future__ import annotations
 
 import enum
+import importlib
 import re
 import unicodedata
+from functools import cache
+from types import ModuleType
+
+from rapidfuzz.distance import Levenshtein
 
 # Spellings met in the wild -> org-id.guide code. Keys are compared upper case, with any
 # run of spaces, dots, underscores or hyphens collapsed to one hyphen.
@@ -31,6 +36,21 @@ SCHEME_ALIASES: dict[str, str] = {
     "PL-KRS": "PL-KRS", "KRS": "PL-KRS", "PL-NIP": "PL-NIP", "PL-REGON": "PL-REGON",
     "RU-INN": "RU-INN", "INN": "RU-INN", "RU-OGRN": "RU-OGRN", "OGRN": "RU-OGRN",
     "GE-NAPR": "GE-NAPR", "GR-CR": "GR-CR", "IT-CF": "IT-CF", "FR-RCS": "FR-RCS",
+    "IT-IVA": "IT-CF", "IT-VAT": "IT-CF", "PARTITA-IVA": "IT-CF", "FR-SIREN": "FR-RCS",
+    "SIREN": "FR-RCS", "DK-CVR": "DK-CVR", "NO-BRC": "NO-BRC", "SE-BLV": "SE-BLV",
+    "FI-PRO": "FI-PRO", "EE-RIK": "EE-RIK", "CZ-ICO": "CZ-ICO",
+}
+
+# python-stdnum's module for the schemes it knows: its ``compact`` removes separators and
+# country prefixes, and its ``is_valid`` (check digits) says whether a value can be a
+# registration at all. A value that fails it is a typo or a placeholder: it confirms
+# nothing, and conflicts with nothing.
+STDNUM_MODULES: dict[str, str] = {
+    "ES-NIF": "stdnum.es.nif", "ES-RMC": "stdnum.es.nif", "IT-CF": "stdnum.it.iva",
+    "PL-NIP": "stdnum.pl.nip", "PL-REGON": "stdnum.pl.regon", "RU-INN": "stdnum.ru.inn",
+    "UA-EDR": "stdnum.ua.edrpou", "XI-LEI": "stdnum.lei", "FR-RCS": "stdnum.fr.siren",
+    "DK-CVR": "stdnum.dk.cvr", "NO-BRC": "stdnum.no.orgnr", "SE-BLV": "stdnum.se.orgnr",
+    "FI-PRO": "stdnum.fi.ytunnus", "EE-RIK": "stdnum.ee.registrikood", "CZ-ICO": "stdnum.cz.dic",
 }
 
 # ES-RMC entries are keyed by the company's NIF in practice, so both use the NIF rule.
@@ -43,7 +63,7 @@ _COH_PREFIXED = re.compile(r"^([A-Z]{2}|R0)(\d{1,6})$")
 # German commercial registers: HRA/HRB (commercial), GnR (cooperatives), PR (partnerships),
 # VR (associations), GsR (civil-law partnerships).
 _DE_REGISTER = re.compile(
-    r"^\s*(HRA|HRB|GNR|PR|VR|GSR)\s*\.?\s*(\d+)\s*([A-Z])?\b\s*(.*)$", re.IGNORECASE)
+    r"(?<![A-Z])(HRA|HRB|GNR|PR|VR|GSR)\s*\.?\s*(\d{1,9})\s*([A-Z])?\b", re.IGNORECASE)
 _DE_COURT_WORDS = re.compile(r"\b(AMTSGERICHT|AG|REGISTERGERICHT|GERICHT)\b")
 
 # Numeric registers with a fixed width, written with or without their leading zeros.
@@ -56,6 +76,7 @@ class Agreement(enum.Enum):
     EQUAL = "equal"  # the same registration: decisive
     CONFLICT = "conflict"  # two different registrations in one scheme: strong evidence against
     UNDECIDED = "undecided"  # comparable but not decisive (e.g. DE-CR without its court)
+    MISTYPED = "mistyped"  # one side fails its check digits, a typo away: never auto
 
 
 def canonical_scheme(scheme: str) -> str:
@@ -75,11 +96,18 @@ def _alnum(value: str) -> str:
 
 
 def _strip_scheme_prefix(scheme: str, value: str) -> str:
-    """``GB-COH-01234567`` given as the value of a GB-COH identifier: drop the prefix."""
+    """``GB-COH-01234567`` or ``KRS 0000123456`` given as the value of an identifier of that
+    scheme: drop the scheme's name."""
     v = value.strip()
-    for prefix in (scheme + "-", scheme + ":", scheme + " "):
-        if v.upper().startswith(prefix):
-            return v[len(prefix):]
+    names = {scheme, scheme.partition("-")[2]} | {alias for alias, code in
+                                                 SCHEME_ALIASES.items() if code == scheme}
+    for name in sorted(names - {""}, key=len, reverse=True):
+        for sep in ("-", ":", " ", ""):
+            prefix = name + sep
+            rest = v[len(prefix):]
+            if v.upper().startswith(prefix) and (sep or rest[:1].isdigit()) \
+                    and scheme != "DE-CR":
+                return rest.strip(" :-")
     return v
 
 
@@ -99,18 +127,27 @@ def _ua_edr(value: str) -> str:
     return v.zfill(8) if v.isdigit() and len(v) < 8 else v
 
 
+_GERMAN_VOWELS = (("AE", "A"), ("OE", "O"), ("UE", "U"))
+
+
 def _de_cr(value: str) -> str:
     """``HRB 12345 B (Amtsgericht Charlottenburg)`` -> ``HRB12345-B@CHARLOTTENBURG``.
 
     Register type and number, then the optional letter suffix (Berlin writes ``B``), then the
-    court: the same HRB number exists at many courts, so the court is part of the identity.
+    court, written before or after the number (``München HRB 159332``, ``Amtsgericht
+    München HRB 159332``): the same HRB number exists at many courts, so the court is part
+    of the identity. Umlauts and their spelt-out forms agree (``Muenchen`` = ``München``).
     """
-    m = _DE_REGISTER.match(_fold(value))
+    folded = _fold(value[:200])  # a register number is short; the pattern stays linear
+    m = _DE_REGISTER.search(folded)
     if not m:
         return _alnum(value)
-    register, number, suffix, rest = m.groups()
+    register, number, suffix = m.groups()
+    rest = folded[:m.start()] + " " + folded[m.end():]
     court = _DE_COURT_WORDS.sub(" ", rest.upper())
-    court = "".join(ch for ch in court if ch.isalnum())
+    court = "".join(ch for ch in court if ch.isalpha())
+    for spelt, letter in _GERMAN_VOWELS:
+        court = court.replace(spelt, letter)
     key = f"{register.upper()}{int(number)}"
     if suffix:
         key += "-" + suffix.upper()
@@ -145,7 +182,34 @@ def normalize_identifier(scheme: str, value: str) -> str:
         return v.zfill(_FIXED_DIGITS[code]) if v.isdigit() else v
     if code in _SPANISH_TAX:
         return _es_nif(value)
-    return _alnum(value)
+    module = _stdnum(code)
+    if module is not None:
+        try:
+            return str(module.compact(value)).upper()
+        except Exception:  # stdnum raises its own errors on garbage
+            return _alnum(value)
+    v = _alnum(value)
+    country = code[:2]
+    if len(code) > 3 and code[2] == "-" and v.startswith(country) and v[2:].isdigit():
+        v = v[2:]  # a VAT-style number written with its country prefix
+    return v.lstrip("0") or v if v.isdigit() else v
+
+
+@cache
+def _stdnum(code: str) -> ModuleType | None:
+    name = STDNUM_MODULES.get(code)
+    return importlib.import_module(name) if name else None
+
+
+def is_valid(scheme: str, normalized: str) -> bool | None:
+    """Whether a normalised value passes its scheme's check digits; None when unknown."""
+    module = _stdnum(canonical_scheme(scheme))
+    if module is None:
+        return None
+    try:
+        return bool(module.is_valid(normalized))
+    except Exception:  # ditto
+        return False
 
 
 def is_valid_lei(value: str) -> bool:
@@ -171,4 +235,11 @@ def compare_identifiers(scheme: str, left: str, right: str) -> Agreement:
                                                                  and lcourt != rcourt):
                 return Agreement.CONFLICT
             return Agreement.UNDECIDED
+    if left.isdigit() and right.isdigit() and left.lstrip("0") == right.lstrip("0"):
+        return Agreement.EQUAL
+    # One side fails its check digits and is a typo away from the other: it was mistyped,
+    # and decides nothing. Two valid values, or two invalid ones, are two registrations.
+    if (is_valid(scheme, left) is False) != (is_valid(scheme, right) is False) \
+            and Levenshtein.distance(left, right) <= 2:
+        return Agreement.MISTYPED
     return Agreement.CONFLICT

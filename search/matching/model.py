@@ -8,7 +8,12 @@ a score is reproducible and each feature's share of it can be shown. Two rules s
 * equal identifiers in one scheme decide (score 1, method ``identifier``);
 * a person is never linked automatically on a name alone: without an identifier or an
   agreeing date of birth, a person pair is at most a ``candidate`` for review. A wrong link
-  names an innocent person; namesakes are common.
+  names an innocent person; namesakes are common;
+* two identifiers of one scheme that differ by a typo, one of them failing its check digits,
+  confirm nothing and refute nothing: at most a ``candidate``;
+* two legal forms of different classes (``X S.L.`` and ``X S.A.``, ``X GmbH`` and
+  ``X GmbH & Co. KG``) are different legal persons: at most a ``candidate``, whatever the
+  names' similarity.
 """
 
 from __future__ import annotations
@@ -91,6 +96,14 @@ def decide(pair: PairFeatures, left_kind: str, right_kind: str) -> MatchResult:
         status = "candidate"
         rules.append("a person is not linked automatically without an identifier or an "
                      "agreeing date of birth")
+    if status == "auto" and pair.identifier_mistyped is not None:
+        status = "candidate"
+        scheme, lv, rv = pair.identifier_mistyped
+        identifier = {"scheme": scheme, "left": lv, "right": rv, "agreement": "mistyped"}
+        rules.append("identifiers of one scheme differ by a typo: a registrar decides")
+    if status == "auto" and pair.values["legal_form_conflict"] > 0:
+        status = "candidate"
+        rules.append("two distinct legal forms are different legal persons")
     return MatchResult(score, status, method, pair.values, contributions, rules, identifier,
                        (pair.left_name, pair.right_name))
 

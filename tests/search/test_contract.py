@@ -169,3 +169,24 @@ async def test_changes_reach_the_index_through_the_outbox(
         await session.execute(delete(Entity).where(Entity.source_key == "official/delgado"))
     await drain(sessionmaker, backend)
     assert indexed_demo["official/delgado"] not in await ids_for(backend, "Carmen Delgado")
+
+
+async def test_a_distinctive_word_among_unknown_ones_still_answers(
+        backend: IndexedBackend, indexed_demo: dict[str, int]) -> None:
+    # Most words of the query are in no name (a description, a long legal form spelt out
+    # in another language): the company whose rare words they share still comes back.
+    found = await ids_for(backend, "Dnipro building works and road engineering services")
+    assert indexed_demo[DNIPRO] in found[:5]
+    found = await ids_for(backend, "Acme Constrution general contractors of the north east")
+    assert indexed_demo[ACME] in found[:5]
+
+
+async def test_legal_forms_spelt_out_in_other_languages(
+        backend: IndexedBackend, indexed_demo: dict[str, int]) -> None:
+    for q in ["Acme Holdings Limited Liability Company", "Acme Holdings Sociedad Limitada",
+              "Acme Holdings spółka z ograniczoną odpowiedzialnością",
+              "Acme Holdings Limited Liabilty Company"]:
+        assert indexed_demo["GB-COH-07654321"] in (await ids_for(backend, q))[:3], q
+    found = await ids_for(backend, "Tovarystvo z obmezhenoiu vidpovidalnistiu Budivelna "
+                                   "kompaniia Dnipro")
+    assert indexed_demo[DNIPRO] in found[:3]
