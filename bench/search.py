@@ -59,7 +59,8 @@ class LocalNode:
 
     def __init__(self) -> None:
         self.home = tempfile.mkdtemp(prefix="bench-opensearch-")
-        self.env = {**os.environ, "OPENSEARCH_HOME_DIR": self.home}
+        self.env = {**os.environ, "OPENSEARCH_HOME_DIR": self.home,
+                    "OPENSEARCH_PARENT_PID": str(os.getpid())}
         self.proc = subprocess.Popen(  # noqa: S603 - our own script
             [str(self.script), "start"], env=self.env,
             stdout=subprocess.PIPE, text=True)

@@ -88,6 +88,13 @@ public final class Launcher {
             }
         }, "opensearch-shutdown"));
         node.start();
+        // OPENSEARCH_PARENT_PID: stop with that process (a test run or benchmark that was
+        // killed before it could run `scripts/opensearch stop` leaves no node behind).
+        String parent = System.getenv("OPENSEARCH_PARENT_PID");
+        if (parent != null && !parent.isBlank()) {
+            ProcessHandle.of(Long.parseLong(parent.trim())).ifPresentOrElse(
+                handle -> handle.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
+        }
 
         TransportAddress bound = node.injector().getInstance(HttpServerTransport.class)
             .boundAddress().publishAddress();
