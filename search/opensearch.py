@@ -49,6 +49,9 @@ IDENTIFIER_BOOST = 20.0
 
 INDEX_SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,
+    # A replica where there is a second node to hold it: a single node is green, not
+    # yellow for ever with a replica it cannot place.
+    "auto_expand_replicas": "0-1",
     "analysis": {
         # A tokenizer, not a token filter: its grams get positions of their own, so that
         # minimum_should_match counts grams (a filter's grams share the word's position and

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from search.backend import CandidateQuery, SearchQuery
 from search.documents import Document
 from search.opensearch import OpenSearchBackend
+from tests.opensearch_node import engine
 
 pytestmark = pytest.mark.opensearch
 
@@ -57,6 +58,19 @@ async def test_a_long_query_stays_under_the_clause_limit(os_backend: OpenSearchB
     long_name = " ".join(rng.choice(words) for _ in range(430))
     assert len(long_name) > 3000
     await os_backend.candidates(CandidateQuery(name=long_name))
+
+
+async def test_the_index_is_green_on_a_single_node(os_backend: OpenSearchBackend) -> None:
+    """One replica by default could never be placed on a single node: the index (and the
+    cluster) stayed yellow. Replicas expand with the nodes instead."""
+    if engine() == "osmem":
+        pytest.skip("osmem-server has no shards to place")
+    await os_backend.ensure_index()
+    nodes = (await os_backend.client.cluster.health())["number_of_data_nodes"]
+    health = await os_backend.client.cluster.health(index=os_backend.alias,
+                                                    wait_for_status="green")
+    assert health["status"] == "green" and not health["timed_out"]
+    assert health["active_shards"] == min(nodes, 2)
 
 
 async def test_delete_all_removes_what_a_dead_rebuild_left(
