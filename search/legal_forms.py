@@ -55,6 +55,8 @@ _SUPPLEMENT: list[tuple[str, str, str]] = [
     ("A/S", "as", "jsc"), ("S.p.A.", "spa", "jsc"), ("S.r.l.", "srl", "llc"),
     ("GmbH und Compagnie Kommanditgesellschaft", "gmbhcokg", "lp"),
     ("GmbH & Compagnie KG", "gmbhcokg", "lp"),
+    # US corporations: one form with Inc (ISO 20275 lists "Corp" under several forms).
+    ("Corp", "inc", "llc"), ("Corp.", "inc", "llc"), ("Corporation", "inc", "llc"),
 ]
 
 

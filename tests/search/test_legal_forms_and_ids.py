@@ -85,6 +85,7 @@ def test_a_real_identifier_conflict_still_decides_against() -> None:
     ("First Choice Ltd", "1st Choice Limited"), ("Goodwill Trading Ltd", "Good Will Trading Ltd"),
     ("Acme International Ltd", "Acme Int'l Limited"), ("Smith & Jones Ltd", "Smith and Jones Ltd"),
     ("The Riverside Bakery Ltd", "Riverside Bakery Limited"),
+    ("Bank of America", "Bank of America Corporation"), ("Apple Inc.", "Apple Corp"),
     ("Khmelnytskyi Energo TOV", "ТОВ Хмельницький Енерго"),
 ])
 def test_name_variation_that_any_register_sees(left: str, right: str) -> None:
