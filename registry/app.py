@@ -23,6 +23,7 @@ from registry.auth.middleware import authentication_middleware
 from registry.contracts.api import ContractController
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
+from registry.donations.api import DonationController, EntityDonationController
 from registry.entities.api import EntityController
 from registry.exports.api import ExportController
 from registry.exports.bods_api import BodsExportController
@@ -51,6 +52,7 @@ API_V1_HANDLERS += [LinkController, MatchController]
 API_V1_HANDLERS += [OwnershipController, BodsExportController]
 API_V1_HANDLERS += [ContractController, OcdsExportController]
 API_V1_HANDLERS += [SearchController]
+API_V1_HANDLERS += [DonationController, EntityDonationController]
 
 
 def _request_logging(app: ASGIApp) -> ASGIApp:

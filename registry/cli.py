@@ -14,6 +14,7 @@ from importers.psc import psc_command
 from registry.accounts.cli import user_group
 from registry.contracts.cli import export_ocds_command, import_ocds_command
 from registry.db.resolve import Database, resolve_database
+from registry.donations.cli import donations_import
 from registry.exports import cli as exports_cli
 from registry.exports.bods import bods_export_command
 from registry.links.cli import export_links_command, link_command
@@ -132,6 +133,7 @@ def run_async(coro: Any) -> Any:
 # Feature commands, one line each.
 import_group.add_command(import_ocds_command)
 export_group.add_command(export_ocds_command)
+import_group.add_command(donations_import)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -1,4 +1,4 @@
-"""Linking: find, for each procurement party, registrant, client and lobbyist, the same
+"""Linking: find, for each procurement party, registrant, client, lobbyist and donor, the same
 real-world party in the other datasets, and keep the result in ``links`` with its evidence.
 
 For each probe entity: candidates come from the candidate source (top k by name, filtered by
@@ -97,6 +97,7 @@ SELECT entity_id FROM contract_parties
 UNION SELECT entity_id FROM registrants WHERE entity_id IS NOT NULL
 UNION SELECT entity_id FROM clients WHERE entity_id IS NOT NULL
 UNION SELECT entity_id FROM lobbyists WHERE entity_id IS NOT NULL
+UNION SELECT donor_id FROM donations WHERE donor_id IS NOT NULL
 ORDER BY 1
 """)
 

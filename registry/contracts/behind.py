@@ -13,7 +13,12 @@ For each award and each supplier:
 4. **meetings**: meetings in the year up to the award date (inclusive) with the buyer or an
    institution linked to it, not merged into another declaration, where the registrant is
    one found in 3, or a client found in 3 is among the meeting's clients, or the registrant
-   employs a lobbyist found in 3. ``why`` says which of these holds.
+   employs a lobbyist found in 3. ``why`` says which of these holds;
+5. **donations**: donations to parties made, in the years before the award
+   (``REGISTRY_DONATIONS_YEARS``, default 5) up to its date, by the supplier, the companies
+   linked to it, or its owners on the award date (each with its linked records): the link
+   hops from the supplier or owner to the donor's record, and for an owner the ownership
+   chains from the company it owns.
 
 Only public material: links a person has not rejected and the machine is sure of (auto) or
 a person confirmed; registrants with a published (approved) version; meetings not merged
@@ -25,17 +30,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.donations.schemas import DonationOut, donation_out
+from registry.donations.service import donations_by
 from registry.entities.schemas import EntityOut, entity_out
+from registry.links.schemas import LinkHopOut, link_hops_out
 from registry.links.service import Hop, linked_entities
 from registry.meetings.schemas import MeetingOut, RegistrantRef
 from registry.meetings.views import meeting_views
-from registry.models import Contract, Entity, Meeting, Registrant
+from registry.models import Contract, Donation, Entity, Meeting, Registrant
 from registry.ownership.schemas import (
     EntityRef,
     HopOut,
@@ -59,22 +66,11 @@ from registry.ownership.service import (
 from search.normalize import normalize_name
 
 ROLES = ("registrant", "client", "lobbyist")
+DEFAULT_DONATION_YEARS = 5
 CLUSTER_LIMIT = 200  # entities in one canonical party: beyond that a bad link is likely
 
 
 # --- public shapes ------------------------------------------------------------------------
-
-class LinkHopOut(msgspec.Struct):
-    """One link crossed: ``from`` and ``to`` are the same real-world party by this evidence."""
-
-    link_id: int
-    from_: EntityRef = msgspec.field(name="from")
-    to: EntityRef
-    score: float
-    status: str  # auto | confirmed
-    method: str  # identifier | name | human
-    evidence: dict[str, Any]
-
 
 class LinkedOut(msgspec.Struct):
     entity: EntityOut
@@ -121,6 +117,19 @@ class MeetingWhyOut(msgspec.Struct):
     why: list[WhyOut]
 
 
+class DonationFoundOut(msgspec.Struct, omit_defaults=True):
+    """A donation by the supplier's party or an owner's: ``via`` gave it through the donor's
+    record reached by ``hops``; for an owner, ``owner_of`` is the supplier or linked company
+    it owns and ``chains`` the ownership paths on the award date."""
+
+    donation: DonationOut
+    relation: str  # supplier | owner
+    via: EntityRef
+    hops: list[LinkHopOut]  # from ``via`` to the donor's record
+    owner_of: EntityRef | None = None
+    chains: list[PathOut] = []
+
+
 class SupplierOut(msgspec.Struct):
     award_id: str
     award_date: str | None  # as published
@@ -134,6 +143,8 @@ class SupplierOut(msgspec.Struct):
     lobbying: list[LobbyingOut]
     meetings: list[MeetingWhyOut]
     truncated: bool  # a bound on links or chains was hit: there may be more
+    donations_from: str = ""  # the first day of the donations window
+    donations: list[DonationFoundOut] = []
 
 
 class ContractRef(msgspec.Struct):
@@ -169,6 +180,14 @@ class Found:
 
 
 @dataclass(slots=True)
+class Given:
+    donation: Donation
+    via: int  # the supplier or an owner
+    hops: list[Hop]  # from ``via`` to the donor's record
+    owner: tuple[Owner, int] | None  # for an owner: its summary and the company it owns
+
+
+@dataclass(slots=True)
 class SupplierFacts:
     award_id: str
     award_date: dt.datetime | None
@@ -180,6 +199,8 @@ class SupplierFacts:
     cycles: dict[tuple[int, ...], list[int]] = field(default_factory=dict)  # canonical: loop
     found: list[Found] = field(default_factory=list)
     meetings: list[tuple[Meeting, list[Found]]] = field(default_factory=list)
+    donations_from: dt.date | None = None
+    donations: list[Given] = field(default_factory=list)
     truncated: bool = False
 
 
@@ -200,11 +221,15 @@ ORDER BY 1, 2, 3, 4
 """)
 
 
-def year_before(day: dt.date) -> dt.date:
+def years_before(day: dt.date, years: int) -> dt.date:
     try:
-        return day.replace(year=day.year - 1)
+        return day.replace(year=day.year - years)
     except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+        return day.replace(year=day.year - years, day=28)
+
+
+def year_before(day: dt.date) -> dt.date:
+    return years_before(day, 1)
 
 
 class Walker:
@@ -287,7 +312,29 @@ async def _meetings(session: AsyncSession, institutions: set[int], facts: Suppli
     return out
 
 
+async def _donations(session: AsyncSession, walker: Walker, facts: SupplierFacts,
+                     ) -> list[Given]:
+    """Donations in the window by the supplier's party or an owner's; each once, by the
+    first that reaches its donor (the supplier, then owners: the closest explanation)."""
+    starts: list[tuple[int, tuple[Owner, int] | None]] = [(facts.supplier_id, None)]
+    starts += [(o.entity_id, (o, via)) for o, via in facts.owners]
+    reached: dict[int, tuple[int, list[Hop], tuple[Owner, int] | None]] = {}
+    for start, owner in starts:
+        for eid, hops in await walker.cluster(start):
+            reached.setdefault(eid, (start, hops, owner))
+    assert facts.donations_from is not None
+    rows = await donations_by(session, reached, date_from=facts.donations_from,
+                              date_to=facts.as_of)
+    out = []
+    for d in rows:
+        assert d.donor_id is not None
+        via, hops, owner = reached[d.donor_id]
+        out.append(Given(d, via, hops, owner))
+    return out
+
+
 async def gather(session: AsyncSession, contract: Contract,
+                 donation_years: int = DEFAULT_DONATION_YEARS,
                  ) -> tuple[list[tuple[int, list[Hop]]], list[SupplierFacts]]:
     walker = Walker(session)
     buyer = await walker.cluster(contract.buyer_id) if contract.buyer_id is not None else []
@@ -312,6 +359,8 @@ async def gather(session: AsyncSession, contract: Contract,
             f.found = await _lobbying(session, walker,
                                       members + [o.entity_id for o, _ in f.owners])
             f.meetings = await _meetings(session, institutions, f)
+            f.donations_from = years_before(as_of, donation_years)
+            f.donations = await _donations(session, walker, f)
             facts.append(f)
     return buyer, facts
 
@@ -337,6 +386,10 @@ def _ids(buyer: list[tuple[int, list[Hop]]], facts: list[SupplierFacts],
         for found in f.found:
             ids |= {found.role.entity_id, found.via}
             ids |= {x for h in found.hops for x in (h.from_id, h.to_id)}
+        for g in f.donations:
+            ids |= {x for x in (g.donation.donor_id, g.donation.recipient_id, g.via)
+                    if x is not None}
+            ids |= {x for h in g.hops for x in (h.from_id, h.to_id)}
     return ids
 
 
@@ -344,11 +397,7 @@ def _parties(hops: Iterable[OwnershipHop]) -> set[int]:
     return {x for h in hops for x in (h.subject_id, h.party_id) if x is not None}
 
 
-def _hops(hops: list[Hop], entities: dict[int, Entity]) -> list[LinkHopOut]:
-    return [LinkHopOut(link_id=h.link_id, from_=entity_ref(entities[h.from_id]),
-                       to=entity_ref(entities[h.to_id]), score=h.score, status=h.status,
-                       method=h.method, evidence=h.evidence)
-            for h in hops if h.from_id in entities and h.to_id in entities]
+_hops = link_hops_out  # the public pages import it by this name
 
 
 def _owner(o: Owner, via: int, entities: dict[int, Entity]) -> OwnerOut:
@@ -368,8 +417,20 @@ def _unknown(u: UnspecifiedParty, via: int, entities: dict[int, Entity]) -> Unkn
                            description=u.description)
 
 
-async def behind(session: AsyncSession, contract: Contract) -> BehindOut:
-    buyer, facts = await gather(session, contract)
+def _given(g: Given, entities: dict[int, Entity]) -> DonationFoundOut:
+    owner_of = entities.get(g.owner[1]) if g.owner is not None else None
+    return DonationFoundOut(
+        donation=donation_out(g.donation, entities),
+        relation="owner" if g.owner is not None else "supplier",
+        via=entity_ref(entities[g.via]), hops=_hops(g.hops, entities),
+        owner_of=entity_ref(owner_of) if owner_of is not None else None,
+        chains=[PathOut(hops=[hop_out(h, entities) for h in p.hops], share=share_out(p.share))
+                for p in (g.owner[0].paths if g.owner is not None else [])])
+
+
+async def behind(session: AsyncSession, contract: Contract, *,
+                 donation_years: int = DEFAULT_DONATION_YEARS) -> BehindOut:
+    buyer, facts = await gather(session, contract, donation_years)
     ids = _ids(buyer, facts, contract)
     entities = {e.id: e for e in (await session.scalars(
         select(Entity).where(Entity.id.in_(ids)))).all()} if ids else {}
@@ -413,7 +474,9 @@ async def behind(session: AsyncSession, contract: Contract) -> BehindOut:
                 why=[WhyOut(role=x.role.role, entity=entity_ref(entities[x.role.entity_id]),
                             via=entity_ref(entities[x.via])) for x in why])
                 for m, why in f.meetings],
-            truncated=f.truncated))
+            truncated=f.truncated,
+            donations_from=(f.donations_from or f.as_of).isoformat(),
+            donations=[_given(g, entities) for g in f.donations if g.via in entities]))
     buyer_entity = entities.get(contract.buyer_id) if contract.buyer_id is not None else None
     return BehindOut(
         contract=ContractRef(id=contract.id, ocid=contract.ocid, dataset=contract.dataset,

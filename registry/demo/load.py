@@ -1,6 +1,8 @@
 """Load ``demo.json`` once: companies with a two-level ownership chain, contracts whose
 suppliers are those companies spelt differently (an OCDS release package, ``demo-ocds.json``,
-imported through the OCDS importer), registrants with lobbyists, clients and meetings."""
+imported through the OCDS importer), registrants with lobbyists, clients and meetings, and a
+donation from the chain's holding company to a party (Electoral Commission rows, written by
+the donations importer)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from importers.donations import DonationWriter
+from importers.donations_parse import parse_uk_ec
 from importers.ocds import write_releases
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.entities.write import set_identifiers, set_names
@@ -183,4 +187,8 @@ async def write_demo(session: AsyncSession, data: dict[str, Any]) -> dict[str, E
                            for c in m["clients"]]
         session.add(meeting)
     await session.flush()
+
+    donations = [parse_uk_ec({k: str(v) for k, v in row.items()})
+                 for row in data.get("donations", [])]
+    await DonationWriter("demo-donations", None).write(session, donations)
     return entities

@@ -2,7 +2,8 @@
 
 Entities become Company / Person / PublicBody; current ownership and control relationships
 become Ownership; contracting processes become Contract with one ContractAward per supplier;
-published meetings become Event. Ids are derived from (dataset, source key), so an entity has
+published meetings become Event; donations to parties become Payment (payer, beneficiary).
+Ids are derived from (dataset, source key), so an entity has
 the same FtM id in every dump and tools can diff them. Streams; restricted details are not
 selected at all.
 """
@@ -74,6 +75,17 @@ LEFT JOIN registrants r ON r.id = m.registrant_id
 LEFT JOIN entities re ON re.id = r.entity_id
 WHERE m.merged_into_id IS NULL AND (m.registrant_id IS NULL OR r.published_version IS NOT NULL)
 ORDER BY m.id
+"""
+
+
+DONATIONS_SQL = """
+SELECT d.dataset, d.source_ref, d.value, d.currency, d.date, d.type, d.nature, d.status,
+       d.accounting_unit, de.dataset AS d_ds, de.source_key AS d_key,
+       re.dataset AS r_ds, re.source_key AS r_key
+FROM donations d
+LEFT JOIN entities de ON de.id = d.donor_id
+LEFT JOIN entities re ON re.id = d.recipient_id
+ORDER BY d.id
 """
 
 
@@ -182,6 +194,24 @@ def meeting_to_ftm(row: Any) -> dict[str, Any]:
     return proxy.to_dict()
 
 
+def donation_to_ftm(row: Any) -> dict[str, Any]:
+    proxy = Entity("Payment", ftm_id(row["dataset"], row["source_ref"], "donation"))
+    if row["d_key"]:
+        proxy.add("payer", ftm_id(row["d_ds"], row["d_key"]))
+    if row["r_key"]:
+        proxy.add("beneficiary", ftm_id(row["r_ds"], row["r_key"]))
+    proxy.add("amount", _amount(row["value"]))
+    proxy.add("currency", row["currency"])
+    proxy.add("date", row["date"])
+    proxy.add("purpose", row["nature"])
+    proxy.add("programme", "political donation")
+    proxy.add("description", " · ".join(x for x in (row["type"], row["status"],
+                                                    row["accounting_unit"]) if x) or None)
+    proxy.add("recordId", row["source_ref"])
+    proxy.add("publisher", row["dataset"])
+    return proxy.to_dict()
+
+
 async def iter_ftm(session: AsyncSession, counts: dict[str, int] | None = None
                    ) -> AsyncIterator[bytes]:
     driver = await _driver(session)
@@ -190,6 +220,7 @@ async def iter_ftm(session: AsyncSession, counts: dict[str, int] | None = None
         ("ownership", OWNERSHIP_SQL, lambda r: [ownership_to_ftm(r)]),
         ("contracts", CONTRACTS_SQL, contract_to_ftm),
         ("meetings", MEETINGS_SQL, lambda r: [meeting_to_ftm(r)]),
+        ("donations", DONATIONS_SQL, lambda r: [donation_to_ftm(r)]),
     ]
     for name, sql, convert in steps:
         n = 0

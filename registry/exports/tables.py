@@ -85,6 +85,12 @@ PUBLIC_TABLES: tuple[PublicTable, ...] = (
         WHERE m.merged_into_id IS NULL
           AND (m.registrant_id IS NULL OR r.published_version IS NOT NULL)
         ORDER BY m.id"""),
+    PublicTable("donations", """
+        SELECT id, dataset, source_ref, donor_id, donor_name, donor_type, recipient_id,
+               recipient_name, recipient_type, accounting_unit, value, currency, date,
+               accepted_date, received_date, reported_date, type, nature, status,
+               reporting_period, data, updated_at
+        FROM donations ORDER BY id"""),
     PublicTable("links", """
         SELECT id, left_id, right_id, score, status, method, evidence, matcher_version,
                decided_at, comment

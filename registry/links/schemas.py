@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
 from registry.entities.schemas import EntityOut
+from registry.models import Entity
+from registry.ownership.schemas import EntityRef, entity_ref
+
+if TYPE_CHECKING:
+    from registry.links.service import Hop
 
 
 class LinkOut(msgspec.Struct, omit_defaults=True):
@@ -94,3 +99,23 @@ class MatchResponse(msgspec.Struct):
     responses: dict[str, EntityMatches]
     matcher: dict[str, FeatureDoc]
     limit: int
+
+
+class LinkHopOut(msgspec.Struct):
+    """One link crossed: ``from`` and ``to`` are the same real-world party by this evidence."""
+
+    link_id: int
+    from_: EntityRef = msgspec.field(name="from")
+    to: EntityRef
+    score: float
+    status: str  # auto | confirmed
+    method: str  # identifier | name | human
+    evidence: dict[str, Any]
+
+
+def link_hops_out(hops: list[Hop], entities: dict[int, Entity]) -> list[LinkHopOut]:
+    """A path of links (``links/service.py:linked_entities``) as the public sees it."""
+    return [LinkHopOut(link_id=h.link_id, from_=entity_ref(entities[h.from_id]),
+                       to=entity_ref(entities[h.to_id]), score=h.score, status=h.status,
+                       method=h.method, evidence=h.evidence)
+            for h in hops if h.from_id in entities and h.to_id in entities]

@@ -5,6 +5,7 @@ Import this package to register every table on ``Base.metadata`` (Alembic does).
 
 from .accounts import ApiKey, AuditLog, LoginAttempt, RegistrantMember, User
 from .base import Base
+from .donations import Donation
 from .entities import Entity, EntityIdentifier, EntityName
 from .links import Link
 from .lobbying import (
@@ -41,6 +42,7 @@ __all__ = [
     "ContractParty",
     "ContractPending",
     "Dataset",
+    "Donation",
     "Entity",
     "EntityIdentifier",
     "EntityName",

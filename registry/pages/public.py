@@ -1,5 +1,5 @@
 """Server-rendered public pages for journalists and the public: ``/``, ``/search``,
-``/entities/{id}``, ``/contracts/{ocid}``, ``/registrants/{id}``.
+``/entities/{id}``, ``/contracts/{ocid}``, ``/registrants/{id}``, ``/parties/{id}``.
 
 Plain HTML, readable without JavaScript, every value escaped (render.py). Each page reads
 through the same service functions and public shapes as the API (``entity_out`` never reads
@@ -26,6 +26,7 @@ from registry.contracts.behind import _roles as register_roles
 from registry.contracts.behind import behind
 from registry.contracts.schemas import contract_detail, contract_summary, entity_ids
 from registry.db.session import DbSession
+from registry.donations.views import entity_donations_out, party_view
 from registry.entities import service as entities
 from registry.entities.schemas import entity_out
 from registry.exports.tables import PUBLIC_TABLES
@@ -148,7 +149,10 @@ class PublicPageController(Controller):
                          for i in dict.fromkeys(x.registrant_id for x in roles)],
             _settings(request), today)}
         register = [(x.role, regs[x.registrant_id]) for x in roles if x.registrant_id in regs]
+        donations = await entity_donations_out(db_session, entity_id, {"owned", "owners"},
+                                               today)
         return page("entity.html", title=row.name, e=entity_out(row), kinds=KINDS,
+                    donations=donations, is_party=bool(row.data.get("political_party")),
                     owners=chains["owners"], owned=chains["owned"], links=links,
                     as_buyer=[contract_summary(c, parties) for c in as_buyer],
                     as_supplier=[contract_summary(c, parties) for c in as_supplier],
@@ -157,7 +161,8 @@ class PublicPageController(Controller):
 
     @get("/contracts/{ocid:str}", operation_id="pageContract", opt=access(PUBLIC),
          media_type="text/html")
-    async def contract(self, db_session: DbSession, ocid: FromPath[str],
+    async def contract(self, request: Request[Any, Any, Any], db_session: DbSession,
+                       ocid: FromPath[str],
                        dataset: FromQuery[str | None] = None) -> Response[str]:
         found = await contracts.find_contracts(db_session, ocid, dataset or None)
         if not found:
@@ -169,9 +174,21 @@ class PublicPageController(Controller):
         row = found[0]
         detail = contract_detail(row, await contracts.load_entities(db_session,
                                                                    entity_ids(row)))
-        story = await behind(db_session, row)
+        story = await behind(db_session, row,
+                             donation_years=_settings(request).donations_years)
         return page("contract.html", title=detail.title or detail.ocid, c=detail,
                     story=story)
+
+    @get("/parties/{entity_id:int}", operation_id="pageParty", opt=access(PUBLIC),
+         media_type="text/html")
+    async def party(self, db_session: DbSession, entity_id: FromPath[int]) -> Response[str]:
+        row = await entities.get_entity(db_session, entity_id)
+        if row is None:
+            return not_found(f"No record with id {entity_id}.")
+        totals, winners = await party_view(db_session, entity_id,
+                                           dt.datetime.now(dt.UTC).date())
+        return page("party.html", title=row.name, e=entity_out(row), totals=totals,
+                    winners=winners)
 
     @get("/registrants/{registrant_id:int}", operation_id="pageRegistrant",
          opt=access(PUBLIC), media_type="text/html")

@@ -212,10 +212,10 @@ def test_index_commands(database_url: str, demo: dict[str, Any], tmp_path: Any) 
     status = runner.invoke(cli, ["index", "status"], env=env)
     assert status.exit_code == 0, status.output
     info = json.loads(status.stdout)
-    assert info["backend"] == "postgres" and info["outbox"]["entities"] == 20
+    assert info["backend"] == "postgres" and info["outbox"]["entities"] == 22
     synced = runner.invoke(cli, ["index", "sync"], env=env)
     assert synced.exit_code == 0, synced.output
-    assert "Indexed 20 entities" in synced.stderr
+    assert "Indexed 22 entities" in synced.stderr
     assert json.loads(runner.invoke(cli, ["index", "status"], env=env).stdout
                       )["outbox"]["rows"] == 0
     rebuilt = runner.invoke(cli, ["index", "rebuild"], env=env)

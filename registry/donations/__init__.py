@@ -1,0 +1,1 @@
+"""Political finance: donations to parties, linked to contract winners and their owners."""
