@@ -1,6 +1,6 @@
 """Search benchmark: index N generated entities, then time 1,000 fuzzy queries per backend.
 
-    .venv/bin/python -m bench.search [--n 1000000] [--queries 1000] [--opensearch URL|osmem]
+    .venv/bin/python -m bench.search [--n 1000000] [--queries 1000] [--opensearch URL|local|osmem]
 
 Prints, for each backend: indexing throughput (PostgreSQL: the bulk COPY upsert with the
 outbox triggers, which is all it needs; OpenSearch: ``rebuild`` docs/s), and p50/p95 of
@@ -8,14 +8,19 @@ outbox triggers, which is all it needs; OpenSearch: ``rebuild`` docs/s), and p50
 The baseline, measured in the same run: an exact lookup on ``entity_names.normalized``.
 Also the cost of the outbox triggers on a 100k-row upsert (triggers on vs off).
 Uses ``REGISTRY_DATABASE_URL`` when set, else a throwaway embedded PostgreSQL.
+``--opensearch local`` starts a real single-node OpenSearch with ``scripts/opensearch`` for
+the run (in a directory of its own; heap ``OPENSEARCH_HEAP``, 1g unless set) and stops it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -44,6 +49,37 @@ CYRILLIC = ["ко", "ва", "лен", "дні", "про", "бу", "ді", "ве�
 FORMS = ["Ltd", "Limited", "LTD.", "GmbH", "LLC", "S.A.", "Inc", "ТОВ", "ПАТ", "AG", "plc", ""]
 FIRST = ["John", "Maria", "Олександр", "Hans", "Elena", "Петро", "Carmen", "Jürgen", "Ana",
          "Іван", "Sophie", "Luca"]
+
+
+class LocalNode:
+    """A real OpenSearch node for this run (``scripts/opensearch``), started in the
+    background while the data is generated and loaded."""
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "opensearch"
+
+    def __init__(self) -> None:
+        self.home = tempfile.mkdtemp(prefix="bench-opensearch-")
+        self.env = {**os.environ, "OPENSEARCH_HOME_DIR": self.home,
+                    "OPENSEARCH_PARENT_PID": str(os.getpid())}
+        self.proc = subprocess.Popen(  # noqa: S603 - our own script
+            [str(self.script), "start"], env=self.env,
+            stdout=subprocess.PIPE, text=True)
+        self._url: str | None = None
+
+    def url(self) -> str:
+        if self._url is None:
+            out, _ = self.proc.communicate()
+            if self.proc.returncode != 0 or not out.strip():
+                raise SystemExit("scripts/opensearch start failed")
+            self._url = out.strip().splitlines()[-1]
+        return self._url
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.communicate()
+        subprocess.run([str(self.script), "stop"], env=self.env,  # noqa: S603
+                       check=False)
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 def _word(rng: random.Random, syllables: list[str]) -> str:
@@ -268,7 +304,9 @@ async def run(args: argparse.Namespace, url: str) -> None:
     if args.opensearch:
         server = None
         os_url = args.opensearch
-        if os_url == "osmem":
+        if os_url == "local":
+            os_url = args.local_node.url()
+        elif os_url == "osmem":
             from osmem_server import OsmemServer
 
             server = OsmemServer.start(japanese=False)
@@ -298,7 +336,8 @@ def main() -> None:
     parser.add_argument("--trigger-rows", type=int, default=100_000,
                         help="rows for the trigger cost measurement (0 to skip)")
     parser.add_argument("--opensearch", default="osmem",
-                        help="an OpenSearch URL, 'osmem' (start osmem-server), or '' to skip")
+                        help="an OpenSearch URL, 'local' (start a real node with "
+                        "scripts/opensearch), 'osmem' (start osmem-server), or '' to skip")
     parser.add_argument("--names", choices=["realistic", "syllables"], default="realistic",
                         help="realistic: Zipf-distributed words, legal forms, scripts "
                         "(bench/names.py); syllables: the first generator (26 syllables)")
@@ -306,8 +345,15 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="with --database-url: keep the entities a previous run loaded")
     args = parser.parse_args()
-    import os
+    args.local_node = LocalNode() if args.opensearch == "local" else None
+    try:
+        _main(args)
+    finally:
+        if args.local_node is not None:
+            args.local_node.stop()
 
+
+def _main(args: argparse.Namespace) -> None:
     url = args.database_url or os.environ.get("REGISTRY_DATABASE_URL")
     if url:
         upgrade(url)

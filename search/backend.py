@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -83,9 +84,11 @@ def decode_cursor(cursor: str) -> tuple[float, int, int]:
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         score, entity_id, offset = value
-        if int(offset) < 0:
-            raise ValueError(offset)
-        return float(score), int(entity_id), int(offset)
+        score, entity_id, offset = float(score), int(entity_id), int(offset)
+        # Only what a search can page from: a finite score, ids and offsets in 64 bits.
+        if not (math.isfinite(score) and 0 <= entity_id < 2**63 and 0 <= offset < 2**63):
+            raise ValueError(value)
+        return score, entity_id, offset
     except (ValueError, TypeError) as exc:
         raise InvalidCursor(cursor) from exc
 

@@ -29,10 +29,19 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     OpenSearchException, OSError, asyncio.TimeoutError)
 
 
+def _outage(exc: BaseException) -> bool:
+    """Whether OpenSearch cannot answer now, as opposed to refusing one request (no index
+    yet, a query it cannot run: a 4xx, or a 500 with its reason), which the fallback answers
+    without sending the next searches there too."""
+    status = getattr(exc, "status_code", None)  # "N/A" for a connection error
+    return not isinstance(status, int) or status == 429 or status >= 502
+
+
 class FallbackBackend:
-    """OpenSearch first; PostgreSQL while OpenSearch is unavailable. After a failure the
-    primary is skipped for ``retry_after`` seconds so that every request does not wait for
-    a dead cluster."""
+    """OpenSearch first; PostgreSQL while OpenSearch is unavailable. After an outage (no
+    connection, a timeout, 429 or 5xx from a proxy or an overloaded cluster) the primary is
+    skipped for ``retry_after`` seconds so that every request does not wait for a dead
+    cluster; a request it refuses (4xx, 500) falls back alone."""
 
     def __init__(self, primary: OpenSearchBackend, fallback: PostgresBackend,
                  retry_after: float = 10.0) -> None:
@@ -46,8 +55,9 @@ class FallbackBackend:
         return time.monotonic() >= self._down_until
 
     def _mark_down(self, exc: BaseException) -> None:
-        self._down_until = time.monotonic() + self.retry_after
-        log.warning("search_fallback", backend=self.fallback.name,
+        if _outage(exc):
+            self._down_until = time.monotonic() + self.retry_after
+        log.warning("search_fallback", backend=self.fallback.name, outage=_outage(exc),
                     error=f"{type(exc).__name__}: {exc}"[:300])
 
     async def search(self, query: SearchQuery) -> SearchResult:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,10 +43,15 @@ from .idkey import query_keys
 from .normalize import core_name, normalize_name
 
 FACETS = ("kind", "country", "dataset")
+# What follows "<alias>-" in the names of the indices a backend creates.
+_OWN_INDEX = re.compile(r"initial|\d{20}")
 IDENTIFIER_BOOST = 20.0
 
 INDEX_SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,
+    # A replica where there is a second node to hold it: a single node is green, not
+    # yellow for ever with a replica it cannot place.
+    "auto_expand_replicas": "0-1",
     "analysis": {
         # A tokenizer, not a token filter: its grams get positions of their own, so that
         # minimum_should_match counts grams (a filter's grams share the word's position and
@@ -80,8 +86,23 @@ INDEX_MAPPINGS: dict[str, Any] = {
 }
 
 
-# Offset paging stops here (OpenSearch's default index.max_result_window).
-MAX_WINDOW = 10_000
+# A query of more than 1,024 clauses (indices.query.bool.max_clause_count) is an error on a
+# real cluster, and every fuzzy word expands to up to 50 terms of the index: a query keeps its
+# first 12 words and 240 characters, at most 12 x 50 fuzzy + 12 phrase + 240 trigram clauses.
+MAX_QUERY_WORDS = 12
+MAX_QUERY_CHARS = 240
+
+
+def _bounded(text: str) -> str:
+    """The words of ``text`` that a query uses (see MAX_QUERY_WORDS)."""
+    kept: list[str] = []
+    size = 0
+    for word in text.split()[:MAX_QUERY_WORDS]:
+        if size + len(word) > MAX_QUERY_CHARS:
+            break
+        kept.append(word)
+        size += len(word) + 1
+    return " ".join(kept) or text[:MAX_QUERY_CHARS]
 
 
 def _name_match(name: str, loose: bool = False) -> dict[str, Any]:
@@ -90,7 +111,7 @@ def _name_match(name: str, loose: bool = False) -> dict[str, Any]:
     that found nothing: one distinctive word in the index must answer). Legal forms do not
     decide a match (``Acme Construction Ltd`` must not match every ``... Ltd``); they only
     rank (see ``_name_ranking``)."""
-    core = core_name(name)
+    core = _bounded(core_name(name))
     return {"match": {"name_norm": {"query": core, "fuzziness": "AUTO", "prefix_length": 1,
                                     "minimum_should_match": 1 if loose else "2<75%",
                                     "boost": 2.0}}}
@@ -99,6 +120,7 @@ def _name_match(name: str, loose: bool = False) -> dict[str, Any]:
 def _name_ranking(q: str) -> list[dict[str, Any]]:
     """What ranks the matches: the words in order, and shared word trigrams (close
     spellings rank above distant ones)."""
+    q = _bounded(q)
     return [
         {"match_phrase": {"name_norm": {"query": q, "slop": 1, "boost": 1.0}}},
         {"match": {"name_norm.trigrams": {"query": q, "boost": 0.5}}},
@@ -136,22 +158,27 @@ class OpenSearchBackend:
             filters.append({"term": {"country": query.country.upper()}})
         if query.dataset:
             filters.append({"term": {"dataset": query.dataset}})
-        offset = decode_cursor(query.cursor)[2] if query.cursor else 0
         body: dict[str, Any] = {
             "query": {"bool": {
                 "must": [{"bool": {"should": matches, "minimum_should_match": 1}}],
                 "should": _name_ranking(q) if q else [],
                 "filter": filters}},
-            # Offset, not search_after: osmem-server ignores search_after on _score.
-            "from": offset,
             "size": query.limit + 1,
             "sort": [{"_score": "desc"}, {"entity_id": "asc"}],
             "track_total_hits": True,
             "_source": ["names"],
             "aggs": {f: {"terms": {"field": f, "size": 50}} for f in FACETS},
         }
+        offset = 0
+        if query.cursor:
+            # Keyset paging on (score, id), as PostgreSQL does: no `from`, so no page is
+            # beyond index.max_result_window (from + size > 10,000 is an error on a real
+            # cluster, and an error would send searches to the fallback).
+            score, entity_id, offset = decode_cursor(query.cursor)
+            body["search_after"] = [score, entity_id]
         res = await self.client.search(index=self.alias, body=body)
-        if q and not offset and not res["hits"]["hits"] and len(core_name(query.q).split()) > 1:
+        if (q and not query.cursor and not res["hits"]["hits"]
+                and len(core_name(query.q).split()) > 1):
             body["query"]["bool"]["must"][0]["bool"]["should"][0] = _name_match(query.q, True)
             res = await self.client.search(index=self.alias, body=body)
         raw_hits = res["hits"]["hits"]
@@ -161,8 +188,7 @@ class OpenSearchBackend:
         nxt = None
         if len(hits) > query.limit:
             hits = hits[: query.limit]
-            if offset + 2 * query.limit + 1 <= MAX_WINDOW:
-                nxt = encode_cursor(hits[-1].score, hits[-1].entity_id, offset + query.limit)
+            nxt = encode_cursor(hits[-1].score, hits[-1].entity_id, offset + query.limit)
         facets = {f: {b["key"]: b["doc_count"] for b in res["aggregations"][f]["buckets"]}
                   for f in FACETS}
         total = res["hits"]["total"]
@@ -295,9 +321,18 @@ class OpenSearchBackend:
             info["error"] = f"{type(exc).__name__}: {exc}"[:300]
         return info
 
+    async def _own_indices(self) -> list[str]:
+        """The indices this backend made (``<alias>-initial``, ``<alias>-<timestamp>``),
+        behind the alias or not (a rebuild whose process died leaves one behind)."""
+        rows = await self.client.cat.indices(index=f"{self.alias}-*", format="json",
+                                             h="index", expand_wildcards="all")
+        return sorted(r["index"] for r in rows if _OWN_INDEX.fullmatch(
+            r["index"].removeprefix(f"{self.alias}-")))
+
     async def delete_all(self) -> None:
-        """Remove the alias and every index behind it (tests, and ``registry index``)."""
-        for index in await self._alias_targets():
+        """Remove the alias and every index this backend made (tests, and ``registry
+        index``)."""
+        for index in sorted({*await self._alias_targets(), *await self._own_indices()}):
             await self.client.indices.delete(index=index, ignore_unavailable=True)
 
     async def close(self) -> None:

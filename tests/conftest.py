@@ -28,6 +28,33 @@ from registry.app import create_app
 from registry.db.engine import make_engine, make_sessionmaker, normalise_url
 from registry.db.migrate import upgrade
 from registry.settings import Settings
+from tests import opensearch_node
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"OpenSearch tests: {opensearch_node.describe_engine()}"
+
+
+@pytest.hookimpl(trylast=True)  # after -m/-k have deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if opensearch_node.engine() == "real" and any(
+            item.get_closest_marker("opensearch") for item in items):
+        opensearch_node.session_node().start_in_background()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    node = opensearch_node.started_node()
+    running = node.running if node else None
+    if running:
+        terminalreporter.write_line(
+            f"OpenSearch tests: real OpenSearch {running.version} at {running.url} "
+            f"(up {running.seconds:.1f} s after the start was asked for)")
+    elif opensearch_node.engine() != "real":
+        terminalreporter.write_line(f"OpenSearch tests: {opensearch_node.describe_engine()}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    opensearch_node.stop_session_node()
 
 
 def _asyncpg_dsn(url: str) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from search.backend import encode_cursor
+
 Client = AsyncTestClient[Litestar]
 
 
@@ -49,6 +51,11 @@ async def test_filters_and_pagination(search_client: Client) -> None:
 async def test_bad_requests_name_the_field(search_client: Client) -> None:
     for params, field in [({"q": "  "}, "q"), ({"q": "x" * 201}, "q"),
                           ({"q": "acme", "cursor": "not-a-cursor"}, "cursor"),
+                          # well-formed, but no search could page from there: an id past
+                          # the 64-bit range, a score that is not a number
+                          ({"q": "acme", "cursor": encode_cursor(1.0, 2**70, 20)}, "cursor"),
+                          ({"q": "acme", "cursor": encode_cursor(float("nan"), 1, 20)},
+                           "cursor"),
                           ({"q": "acme", "limit": "0"}, "limit"),
                           ({"q": "acme", "kind": "ship"}, "kind")]:
         res = await search_client.get("/api/v1/search", params=params)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.entities.write import set_names
 from registry.models import Entity
-from search.backend import Candidate, CandidateQuery, IndexedBackend, SearchQuery
+from search.backend import Candidate, CandidateQuery, IndexedBackend, SearchQuery, encode_cursor
 from search.sync import drain
 
 ACME = "GB-COH-01234567"  # Acme Construction Limited (BODS)
@@ -95,6 +96,7 @@ async def test_filters_and_facets(backend: IndexedBackend, indexed_demo: dict[st
     assert not {indexed_demo[ACME], indexed_demo[ACME_SUPPLIER]} & set(spanish)
 
 
+@pytest.mark.usefixtures("pages_by_keyset")
 async def test_cursor_pages_through_ranked_results(backend: IndexedBackend,
                                                    indexed_demo: dict[str, int]) -> None:
     full = await backend.search(SearchQuery(q="acme", limit=50))
@@ -109,6 +111,23 @@ async def test_cursor_pages_through_ranked_results(backend: IndexedBackend,
         if cursor is None:
             break
     assert seen == [h.entity_id for h in full.hits]
+
+
+@pytest.mark.usefixtures("pages_by_keyset")
+async def test_a_cursor_is_a_position_not_an_offset(backend: IndexedBackend,
+                                                    indexed_demo: dict[str, int]) -> None:
+    """A cursor pages on from its (score, id), whatever offset it carries. One past the
+    10,000-hit result window (a deep page, or a cursor PostgreSQL issued while OpenSearch was
+    down) used to be sent as ``from`` and refused by a real cluster (from + size > 10,000),
+    which sent that search and the next ones to the fallback."""
+    full = await backend.search(SearchQuery(q="acme", limit=50))
+    assert full.served_by == backend.name and len(full.hits) >= 4
+    first = full.hits[0]
+    deep = encode_cursor(first.score, first.entity_id, 10_000)
+    page = await backend.search(SearchQuery(q="acme", limit=50, cursor=deep))
+    assert page.served_by == backend.name
+    assert [h.entity_id for h in page.hits] == [h.entity_id for h in full.hits[1:]]
+    assert (await backend.search(SearchQuery(q="acme"))).served_by == backend.name
 
 
 async def test_highlights_mark_the_matched_words(backend: IndexedBackend,

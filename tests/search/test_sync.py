@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import json
 import socket
+import uuid
 from typing import Any
 
 import pytest
@@ -129,9 +130,30 @@ async def test_opensearch_down_falls_back_and_keeps_the_outbox(
 
 
 @pytest.mark.opensearch
+async def test_no_index_yet_falls_back_for_that_search_only(
+        demo: dict[str, Any], settings: Settings, sessionmaker: SM, opensearch_url: str) -> None:
+    """Before the worker has made the index, OpenSearch answers 404 and PostgreSQL serves the
+    search; the cluster is up, so the search after the index appears is OpenSearch's (it
+    used to be skipped for ``retry_after`` seconds like a dead cluster)."""
+    cfg = dataclasses.replace(settings, opensearch_url=opensearch_url,
+                              index_prefix=f"test-{uuid.uuid4().hex[:10]}")
+    backend = make_backend(cfg, sessionmaker, refresh=True)
+    assert isinstance(backend, FallbackBackend)
+    try:
+        assert (await backend.search(SearchQuery(q="acme"))).served_by == "postgres"
+        await drain(sessionmaker, backend)
+        result = await backend.search(SearchQuery(q="acme"))
+        assert result.served_by == "opensearch" and result.hits
+    finally:
+        await backend.primary.delete_all()
+        await backend.close()
+
+
+@pytest.mark.opensearch
 async def test_rebuild_swaps_the_alias_and_catches_up(
         demo: dict[str, Any], settings: Settings, sessionmaker: SM, opensearch_url: str) -> None:
-    cfg = dataclasses.replace(settings, opensearch_url=opensearch_url, index_prefix="rebuild-t")
+    cfg = dataclasses.replace(settings, opensearch_url=opensearch_url,
+                              index_prefix=f"rebuild-{uuid.uuid4().hex[:10]}")
     backend = make_backend(cfg, sessionmaker, refresh=True)
     assert isinstance(backend, FallbackBackend)
     primary: OpenSearchBackend = backend.primary

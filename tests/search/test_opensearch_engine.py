@@ -1,0 +1,92 @@
+"""What a real OpenSearch does that the emulator did not: limits and leftovers.
+
+These run on whatever ``opensearch_url`` gives (see ``tests/opensearch_node.py``); they were
+written against a real 2.19 node, where each of them failed before its fix.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from search.backend import CandidateQuery, SearchQuery
+from search.documents import Document
+from search.opensearch import OpenSearchBackend
+from tests.opensearch_node import engine
+
+pytestmark = pytest.mark.opensearch
+
+
+@pytest.fixture
+async def os_backend(opensearch_url: str, sessionmaker: async_sessionmaker[AsyncSession]
+                     ) -> AsyncIterator[OpenSearchBackend]:
+    backend = OpenSearchBackend(opensearch_url, sessionmaker,
+                                prefix=f"test-{uuid.uuid4().hex[:10]}", refresh=True)
+    try:
+        yield backend
+    finally:
+        await backend.delete_all()
+        await backend.close()
+
+
+def _doc(entity_id: int, name: str) -> Document:
+    return {"entity_id": entity_id, "kind": "company", "country": "GB", "dataset": "t",
+            "name": name, "names": [name], "name_norm": [name], "identifiers": [],
+            "ident_keys": []}  # type: ignore[typeddict-item]
+
+
+async def test_a_long_query_stays_under_the_clause_limit(os_backend: OpenSearchBackend) -> None:
+    """Every fuzzy word expands to up to 50 terms of the index, and a real cluster refuses a
+    query of more than 1,024 clauses (a 500, which would also send every search to the
+    fallback for a while). 28 words of a dense vocabulary, within the API's 200 characters,
+    used to be refused; so was a 3,000-character name asking for link candidates."""
+    rng = random.Random(7)
+    words = ["".join(rng.choice("abcd") for _ in range(6)) for _ in range(3000)]
+    await os_backend.ensure_index()
+    await os_backend._bulk(os_backend.alias,
+                           [_doc(i, " ".join(rng.sample(words, 3))) for i in range(3000)])
+    query = " ".join(words[:28])
+    assert len(query) <= 200
+    result = await os_backend.search(SearchQuery(q=query))
+    assert result.served_by == "opensearch"
+    short = await os_backend.search(SearchQuery(q=" ".join(words[:2])))
+    assert short.total > 0  # the bound does not get in the way of ordinary queries
+    long_name = " ".join(rng.choice(words) for _ in range(430))
+    assert len(long_name) > 3000
+    await os_backend.candidates(CandidateQuery(name=long_name))
+
+
+async def test_the_index_is_green_on_a_single_node(os_backend: OpenSearchBackend) -> None:
+    """One replica by default could never be placed on a single node: the index (and the
+    cluster) stayed yellow. Replicas expand with the nodes instead."""
+    if engine() == "osmem":
+        pytest.skip("osmem-server has no shards to place")
+    await os_backend.ensure_index()
+    nodes = (await os_backend.client.cluster.health())["number_of_data_nodes"]
+    health = await os_backend.client.cluster.health(index=os_backend.alias,
+                                                    wait_for_status="green")
+    assert health["status"] == "green" and not health["timed_out"]
+    assert health["active_shards"] == min(nodes, 2)
+
+
+async def test_delete_all_removes_what_a_dead_rebuild_left(
+        os_backend: OpenSearchBackend) -> None:
+    """A rebuild whose process died leaves its index outside the alias; ``delete_all``
+    (``registry index`` and the tests' cleanup) removes it too, and nothing else."""
+    await os_backend.ensure_index()
+    stray = os_backend._new_index_name()
+    other = f"{os_backend.alias}-not-ours"
+    await os_backend.client.indices.create(index=stray)
+    await os_backend.client.indices.create(index=other)
+    try:
+        await os_backend.delete_all()
+        left = await os_backend.client.cat.indices(index=f"{os_backend.alias}-*",
+                                                   format="json", h="index")
+        assert [r["index"] for r in left] == [other]
+        assert not await os_backend.client.indices.exists_alias(name=os_backend.alias)
+    finally:
+        await os_backend.client.indices.delete(index=other, ignore_unavailable=True)
