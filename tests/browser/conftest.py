@@ -114,12 +114,18 @@ async def browser() -> AsyncIterator[Browser]:
         await b.close()
 
 
-@pytest.fixture
-async def context(browser: Browser, served: Served) -> AsyncIterator[BrowserContext]:
+async def new_context(browser: Browser, served: Served) -> BrowserContext:
+    """A fresh browser profile (its own storage: another person at another computer)."""
     # bypass_csp: only so that axe-core can be injected; the pages themselves run under it.
     ctx = await browser.new_context(base_url=served.base_url, accept_downloads=True,
                                     bypass_csp=True)
     ctx.set_default_timeout(10_000)
+    return ctx
+
+
+@pytest.fixture
+async def context(browser: Browser, served: Served) -> AsyncIterator[BrowserContext]:
+    ctx = await new_context(browser, served)
     yield ctx
     await ctx.close()
 
