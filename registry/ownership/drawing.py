@@ -89,10 +89,11 @@ def share_label(s: ShareRange | None) -> str:
 def _interest_share(rel: Relationship, ended: bool, on: dt.date) -> tuple[str, list[str]]:
     """The shareholding label and the interest types of the interests drawn: those in force
     on ``on``, or for an ended relationship those that ended."""
-    chosen = [i for i in rel.interests
-              if (i.start_date is None or i.start_date <= on)
-              and ((i.end_date is not None and i.end_date <= on) if ended
-                   else (i.end_date is None or i.end_date > on))]
+    started = [i for i in rel.interests if i.start_date is None or i.start_date <= on]
+    chosen = [i for i in started if ((i.end_date is not None and i.end_date <= on) if ended
+                                     else (i.end_date is None or i.end_date > on))]
+    if ended and not chosen:
+        chosen = started  # a closed record: its interests ended with it
     held = [interest_range(i.share_exact, i.share_min, i.share_max, i.share_exclusive_min,
                            i.share_exclusive_max)
             if (i.share_exact is not None or i.share_min is not None
