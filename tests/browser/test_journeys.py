@@ -201,9 +201,32 @@ async def test_lobbyist_registers_and_registrar_approves(
     await page.goto("/registrants?country=BE")
     await expect(page.locator("table.list")).to_contain_text("Green Streets Alliance")
     await step(page, j, 6, "registrants", names="Registrants")
-    await page.get_by_role("link", name="Green Streets Alliance").click()
+
+    # Published, the lobbyist declares a meeting from the web (forgetting the subject first).
+    await page.goto("/pages/sign-in")
+    await page.locator("#email").fill("ana@greenstreets.example")
+    await page.locator("#password").fill("a long enough password")
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await page.wait_for_url("**/pages/register?id=*")
+    await page.get_by_role("link", name="Declare a meeting").click()
+    await page.wait_for_url("**/pages/meeting?id=*")
+    await page.locator("#date").fill("2026-11-20")
+    official = page.locator("#officials .row").first
+    await official.get_by_label("Name").fill("Marie Dupont")
+    await official.get_by_label("Role").fill("Alderwoman for mobility")
+    await official.get_by_label("Institution").fill("City of Brussels")
+    await page.get_by_role("button", name="Declare the meeting").click()
+    await expect(page.locator("#subject")).to_have_attribute("aria-invalid", "true")
+    await step(page, j, 7, "meeting-error", names="Declare a meeting")
+    await page.locator("#subject").fill("Low-traffic neighbourhoods")
+    await page.get_by_role("button", name="Declare the meeting").click()
+    await expect(page.locator("#state")).to_contain_text("Meeting declared")
+    await page.get_by_role("link", name="See your meetings").click()
+    await expect(page.locator("ul.meetings")).to_contain_text("Low-traffic neighbourhoods")
+    await step(page, j, 8, "meetings", names="Meetings")
+    await page.locator("ul.meetings").get_by_role("link", name="Green Streets Alliance").click()
     await expect(page.locator("h1")).to_have_text("Green Streets Alliance")
-    await step(page, j, 7, "entry", names="Green Streets Alliance")
+    await step(page, j, 9, "entry", names="Green Streets Alliance")
 
 
 async def test_watchdog_downloads_a_file(page: Page, served: Served) -> None:
