@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from importers.bods import import_bods
 from registry.demo.load import link_demo
 from registry.models import Entity
-from registry.ownership.drawing import MAX_NODES, entity_drawing
+from registry.ownership.drawing import MAX_NODES, MAX_PER_LEVEL, entity_drawing
 from registry.pages.graph_svg import graphml, svg
 from tests.bods_support import write_json
 from tests.test_ownership import _co, _holds, _s
@@ -108,8 +108,15 @@ async def test_far_nodes_collapse_and_the_bound_holds(database_url: str, session
     await import_bods(database_url, [str(write_json(tmp_path / "d.json", statements))])
     hub, x2, big = [await _id(session, k) for k in ("H", "X2", "G")]
     wide = await entity_drawing(session, big, dt.date.today(), depth=2)
-    assert len(wide.nodes) == MAX_NODES and wide.truncated
+    assert wide.truncated  # the node bound was met: 49 owners read, 11 left unread
     assert next(n for n in wide.nodes if n.focus).hidden == 60 - (MAX_NODES - 1)
+    # Readable: one level holds at most MAX_PER_LEVEL boxes, the rest folded into one.
+    assert len(wide.nodes) == 1 + MAX_PER_LEVEL
+    more = next(n for n in wide.nodes if n.kind == "more")
+    assert more.label == f"+{MAX_NODES - 1 - (MAX_PER_LEVEL - 1)} more"
+    assert more.url == f"/entities/{big}#owners"
+    assert len(wide.edges) == MAX_PER_LEVEL  # the folded ones share one edge
+    assert f'href="/entities/{big}#owners"' in svg(wide)
     d = await entity_drawing(session, hub, dt.date.today(), depth=2)
     assert not d.truncated and len(d.nodes) == 3
     # X3 is three steps away: collapsed into "+1" on X2.

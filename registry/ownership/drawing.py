@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from .service import _version_in_force, cutoff
 from .shares import ShareRange, interest_range, total
 
 MAX_NODES = 50
+MAX_PER_LEVEL = 12  # more at one level are folded into one "+N more" node
 DEFAULT_DEPTH = 2
 MAX_DEPTH = 6
 OWNERSHIP_TYPE = "shareholding"
@@ -266,8 +268,9 @@ async def entity_drawing(session: AsyncSession, entity_id: int, as_of: dt.date,
             break
     out = list(edges.values())
     mark_cycles(out)
-    return Drawing(title=f"Ownership around {focus.name}", as_of=as_of.isoformat(),
-                   depth=depth, nodes=list(nodes.values()), edges=out, truncated=truncated)
+    return fold(Drawing(title=f"Ownership around {focus.name}", as_of=as_of.isoformat(),
+                        depth=depth, nodes=list(nodes.values()), edges=out,
+                        truncated=truncated), f"/entities/{entity_id}#{{section}}")
 
 
 def contract_drawing(story: Any, max_nodes: int = MAX_NODES) -> Drawing:
@@ -348,8 +351,60 @@ def contract_drawing(story: Any, max_nodes: int = MAX_NODES) -> Drawing:
                     e.cycle = True
     out = list(edges.values())
     mark_cycles(out)
-    return Drawing(title=f"Who is behind {c.title or c.ocid}", as_of=as_of, depth=0,
-                   nodes=list(nodes.values()), edges=out, truncated=truncated)
+    return fold(Drawing(title=f"Who is behind {c.title or c.ocid}", as_of=as_of, depth=0,
+                        nodes=list(nodes.values()), edges=out, truncated=truncated),
+                f"/contracts/{c.ocid}#behind")
+
+
+def _weight(label: str) -> float:
+    """How much an edge label says is held, for choosing what to show: the upper bound."""
+    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", label)]
+    return max(numbers) if numbers else 0.0
+
+
+def fold(d: Drawing, more_url: str, max_per_level: int = MAX_PER_LEVEL) -> Drawing:
+    """Keeps a level to ``max_per_level`` nodes (``more_url`` may name ``{section}``, owners or
+    holdings): the rest, those holding or held the least
+    (and never the focus, an undisclosed owner or a node on a loop), become one "+N more"
+    node linking to the full list, joined to where most of their edges went."""
+    by_level: dict[int, list[Node]] = defaultdict(list)
+    for n in d.nodes:
+        by_level[n.level].append(n)
+    on_loop = {k for e in d.edges if e.cycle for k in (e.source, e.target)}
+    weight: dict[str, float] = defaultdict(float)
+    for e in d.edges:
+        for k in (e.source, e.target):
+            weight[k] = max(weight[k], _weight(e.label) + (0 if e.ended else 1000))
+    for level, members in sorted(by_level.items()):
+        if len(members) <= max_per_level:
+            continue
+        keep = {n.key for n in members if n.focus or n.kind == "undisclosed" or n.key in on_loop}
+        ranked = sorted((n for n in members if n.key not in keep),
+                        key=lambda n: (-weight[n.key], n.label))
+        keep |= {n.key for n in ranked[:max(max_per_level - 1 - len(keep), 0)]}
+        dropped = {n.key for n in members if n.key not in keep}
+        if not dropped:
+            continue
+        targets: dict[str, int] = defaultdict(int)
+        for e in d.edges:
+            if e.source in dropped and e.target not in dropped:
+                targets[e.target] += 1
+            elif e.target in dropped and e.source not in dropped:
+                targets[e.source] += 1
+        key = f"more{level}"
+        hidden = sum(n.hidden for n in members if n.key in dropped)
+        d.nodes = [n for n in d.nodes if n.key not in dropped]
+        d.nodes.append(Node(key=key, label=f"+{len(dropped)} more", kind="more", level=level,
+                            hidden=hidden,
+                            url=more_url.format(section="owners" if level < 0 else "holdings"),
+                            note=f"{len(dropped)} {'owners' if level < 0 else 'more'}"))
+        d.edges = [e for e in d.edges if e.source not in dropped and e.target not in dropped]
+        if targets:
+            near = max(targets, key=lambda k: targets[k])
+            src, dst = (key, near) if level < 0 else (near, key)
+            d.edges.append(Edge(source=src, target=dst, kind="ownership",
+                                label=f"{targets[near]} more"))
+    return d
 
 
 def _share_out_label(s: Any) -> str:

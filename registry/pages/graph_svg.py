@@ -21,9 +21,10 @@ MARGIN = 20
 PER_ROW = 6
 MAX_LABEL = 23
 FILL = {"company": "#e8eef4", "person": "#fdf1dc", "public_body": "#e6f2e2",
-        "undisclosed": "#ffffff", "contract": "#f1e8f6"}
+        "undisclosed": "#ffffff", "contract": "#f1e8f6", "more": "#f3f3f3"}
 KIND_LABEL = {"company": "company", "person": "person", "public_body": "public body",
-              "undisclosed": "not disclosed", "contract": "contract"}
+              "undisclosed": "not disclosed", "contract": "contract",
+              "more": "folded: see the full list"}
 INK, MUTED, RED = "#1d1d1b", "#4a4a4a", "#a3151a"
 
 
@@ -121,14 +122,17 @@ def svg(d: Drawing, *, prefix: str = "g", base_url: str = "",
                    '</g>')
         text = e.label + (" · ended" if e.ended else "") + (" · loop" if e.cycle else "")
         if text:
-            mx, my = (sx + tx) / 2, (sy2 + ty2) / 2
+            # Just below (or above) the owner's box, in the gap between rows: a midpoint
+            # could fall behind the boxes of a row the edge crosses.
+            span = ty2 - sy2
+            t = min(0.5, (GAP_Y * 0.4) / abs(span)) if abs(span) > 1 else 0.5
+            mx, my = sx + (tx - sx) * t, sy2 + span * t
             w = 7 * len(text) + 8
             labels.append(f'<g class="edge-label"><rect x="{mx - w / 2:.1f}" y="{my - 10:.1f}" '
                           f'width="{w:.0f}" height="18" rx="3" fill="#ffffff" '
                           f'stroke="#d0d0d0"/><text x="{mx:.1f}" y="{my + 3.5:.1f}" '
                           f'font-size="12" text-anchor="middle" fill="{RED if e.cycle else INK}">'
                           f'{escape(text)}</text></g>')
-    out += labels
     for n in d.nodes:
         x, y = pos[n.key]
         fill = FILL.get(n.kind, "#ffffff")
@@ -159,6 +163,7 @@ def svg(d: Drawing, *, prefix: str = "g", base_url: str = "",
                            f'the ownership around {escape(n.label)}</title>{badge}</a>')
             else:
                 out.append(badge)
+    out += labels  # over the boxes' edges, never hidden by a row an edge crosses
     legend = ("Arrows: owner → owned · dashed: ended · red: ownership loop",
               "? : owner not disclosed · dotted: the same party in another record")
     for i, line in enumerate(legend):

@@ -101,8 +101,8 @@ function showDraft(d) {
   checklist(d.missing || []);
   for (const [sel, path] of [["#returns-link", "/pages/returns"], ["#meeting-link", "/pages/meeting"]]) {
     $(sel).href = path + "?id=" + id;
-    $(sel).hidden = !d.registration_number;
   }
+  $(".once-registered").hidden = !d.registration_number;
 }
 // Where each checklist item is filled in (its first input, or the button that adds a row).
 const CHECK_TARGET = {"name": "name", "category": "category", "head_office.address": "address",

@@ -85,7 +85,7 @@ function evidenceLines(ev) {
   if (ev.features) {
     for (const [name, f] of Object.entries(ev.features)) {
       if (f && typeof f === "object" && typeof f.contribution === "number")
-        out.push(name.replace(/_/g, " ") + ": value " + (typeof f.value === "number" ? f.value.toFixed(2) : String(f.value)) + ", contributes " + f.contribution.toFixed(2));
+        out.push(name.replace(/_/g, " ") + ": value " + (typeof f.value === "number" ? f.value.toFixed(2) : f.value === null || f.value === undefined ? "unknown" : String(f.value)) + ", contributes " + f.contribution.toFixed(2));
     }
   }
   return out;
