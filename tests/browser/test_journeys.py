@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -18,7 +19,7 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import and_, or_, select, update
 
 from registry.db.engine import make_engine, make_sessionmaker
-from registry.models import Entity, Link
+from registry.models import Entity, Link, Registrant
 from tests.browser.conftest import Served, new_context
 from tests.browser.support import step
 from tests.lobbying_support import PASSWORD, account, entry, publish
@@ -245,3 +246,35 @@ async def test_watchdog_downloads_a_file(page: Page, served: Served) -> None:
     download = await dl.value
     path = await download.path()
     assert path.stat().st_size > 0, download.suggested_filename
+
+
+async def test_lobbyist_files_a_return(page: Page, served: Served) -> None:
+    """The web form for a return, for a demo registrant made to owe some (a member's token
+    is put in the tab's storage, as the sign-in page does)."""
+    engine = make_engine(served.database_url)
+    async with make_sessionmaker(engine)() as session:
+        rid = await session.scalar(select(Registrant.id).where(
+            Registrant.name == "Acme Public Affairs S.L."))
+        assert rid is not None
+        # Registered in 2025: the periods since then are owed.
+        await session.execute(update(Registrant).where(Registrant.id == rid).values(
+            registered_at=dt.datetime(2025, 1, 15, tzinfo=dt.UTC)))
+        headers = await account(session, served.settings, "filer@acme-pa.example",
+                                registrant_ids=(rid,))
+    await engine.dispose()
+    await page.goto("/pages/sign-in")
+    await page.evaluate("t => sessionStorage.setItem('registry-token', t)",
+                        headers["Authorization"].removeprefix("Bearer "))
+    await page.goto(f"/pages/returns?id={rid}")
+    await expect(page.locator("#period_start option").first).to_be_attached()
+    period = await page.locator("#period_start option").first.get_attribute("value")
+    await page.get_by_role("button", name="File the return").click()  # no costs band
+    await expect(page.locator("#costs_band")).to_have_attribute("aria-invalid", "true")
+    await step(page, "filer", 1, "return-error", names="File a return")
+    await page.locator("#costs_band").select_option("10000-24999")
+    await page.locator("#activities").fill("Meetings on the 2024 road programme.")
+    await page.get_by_role("button", name="File the return").click()
+    await expect(page.locator("#state")).to_contain_text(f"Return filed for {period}")
+    await page.get_by_role("link", name="See your public entry").click()
+    await expect(page.locator("h1")).to_have_text("Acme Public Affairs S.L.")
+    await step(page, "filer", 2, "filed", names="Acme Public Affairs S.L.")
