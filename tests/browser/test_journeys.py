@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select, update
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.models import Entity, Link, Registrant
 from tests.browser.conftest import Served, new_context
-from tests.browser.support import step
+from tests.browser.support import SCREENSHOTS, step
 from tests.lobbying_support import PASSWORD, account, entry, publish
 
 DNIPRO = "ТОВ «Будівельна компанія Дніпро»"
@@ -59,6 +59,11 @@ async def test_journalist_from_a_misspelt_name_to_a_meeting(
     j = "journalist"
     await page.goto("/")
     await step(page, j, 1, "home", names="Transparency registry")
+    # Keyboard: the first Tab reaches the skip link, which lands on the content.
+    await page.keyboard.press("Tab")
+    await expect(page.locator("a.skip")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("main")).to_be_focused()
     # "Будівельна" misspelt (the soft sign left out), and no legal form.
     box = page.get_by_label("Search companies, persons and public bodies")
     await box.fill("Будівелна компанія Дніпро")
@@ -72,6 +77,17 @@ async def test_journalist_from_a_misspelt_name_to_a_meeting(
     await expect(graph.locator("a.node", has_text="Олександр Коваленко")).to_be_visible()
     await expect(graph.locator("g.edge-label")).to_contain_text(["100%"])
     await step(page, j, 3, "company", names=DNIPRO)
+    # The graph's boxes are links a keyboard reaches; printed, the graph stays and the
+    # navigation goes.
+    owner = graph.locator("a.node", has_text="Олександр Коваленко")
+    await owner.focus()
+    await expect(owner).to_be_focused()
+    await page.emulate_media(media="print")
+    await expect(page.locator("header.site nav")).to_be_hidden()
+    await expect(graph).to_be_visible()
+    await page.screenshot(path=str(SCREENSHOTS / "journalist-03-company-print.png"),
+                          full_page=True)
+    await page.emulate_media(media="screen")
     # The graph as files for their own tools.
     for fmt, marker in (("GraphML", "<graphml"), ("SVG", "<svg"), ("JSON", '"edges"')):
         async with page.expect_download() as dl:
