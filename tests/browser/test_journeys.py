@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from tests.lobbying_support import PASSWORD, account, entry, publish
 
 DNIPRO = "ТОВ «Будівельна компанія Дніпро»"
 KYIV = "Київська міська державна адміністрація"
+FILE_TYPES = ("zip", "gz", "json", "jsonl", "csv", "ftm", "xml")
 
 
 @pytest.fixture(scope="session")
@@ -210,6 +210,11 @@ async def test_lobbyist_registers_and_registrar_approves(
     await first.get_by_role("button", name="Reject").click()
     await expect(reviewer.locator("#links")).to_contain_text("Rejected:")
     assert len(await _candidate_links(served)) == len(links) - 1
+    # Rejecting needs a reason, asked for beside its field before anything is sent.
+    await item.get_by_role("button", name="Reject").click()
+    await expect(item.get_by_label("Reason for rejecting")).to_have_attribute(
+        "aria-invalid", "true")
+    await expect(item.locator(".invalid-message")).to_contain_text("Give the reason")
     await item.get_by_role("button", name="Approve").click()
     await expect(reviewer.locator("#entries")).to_contain_text("is published")
     await step(reviewer, j, 5, "approved")
@@ -253,12 +258,12 @@ async def test_watchdog_downloads_a_file(page: Page, served: Served) -> None:
                         "another branch); this journey runs once both are merged")
     j = "watchdog"
     await page.goto("/")
-    await page.get_by_role("main").get_by_role("link", name="Downloads").click()
+    await page.get_by_role("main").get_by_role("link", name="Downloads", exact=True).click()
     await page.wait_for_url("**/downloads/")
     await step(page, j, 1, "downloads")
+    files = ", ".join(f'main a[href$=".{ext}"]' for ext in FILE_TYPES)
     async with page.expect_download() as dl:
-        await page.get_by_role("main").get_by_role("link").filter(
-            has_text=re.compile(r"\.(zip|gz|json|jsonl|csv)$")).first.click()
+        await page.locator(files).first.click()
     download = await dl.value
     path = await download.path()
     assert path.stat().st_size > 0, download.suggested_filename
