@@ -197,7 +197,8 @@ async def entity_drawing(session: AsyncSession, entity_id: int, as_of: dt.date,
                          depth: int = DEFAULT_DEPTH, max_nodes: int = MAX_NODES) -> Drawing:
     """The ownership around ``entity_id`` on ``as_of``, ``depth`` steps either way."""
     focus = await session.get(Entity, entity_id)
-    assert focus is not None
+    if focus is None:
+        raise LookupError(f"no entity {entity_id}")  # callers answer 404 before asking
     nodes: dict[str, Node] = {f"e{entity_id}": _entity_node(focus, 0)}
     nodes[f"e{entity_id}"].focus = True
     edges: dict[int, Edge] = {}
