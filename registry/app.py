@@ -37,6 +37,8 @@ from registry.logging import get_logger
 from registry.meetings.api import MeetingController, RegistrantMeetingController
 from registry.ownership.api import OwnershipController
 from registry.pages.api import PageController
+from registry.pages.graphs import GraphFileController
+from registry.pages.lists import ListPageController
 from registry.pages.public import PublicPageController
 from registry.registrants.api import RegistrantController
 from registry.returns.api import ReturnController
@@ -117,7 +119,7 @@ def create_app(
     )
     return Litestar(
         route_handlers=[health, ready, api_v1, PageController, PublicPageController,
-                        DownloadController],
+                        DownloadController, GraphFileController, ListPageController],
         dependencies={
             "db_session": Provide(provide_db_session),
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),

@@ -24,7 +24,8 @@ async def test_pages_and_assets_are_served(client: Client) -> None:
 
 
 def test_form_fields_are_entry_fields() -> None:
-    html = resources.files("registry.pages").joinpath("register.html").read_text("utf-8")
+    html = resources.files("registry.pages").joinpath("templates/register.html").read_text(
+        "utf-8")
     fields = re.findall(r'data-field="([^"]+)"', html)
     entry_fields = {f.name for f in msgspec.structs.fields(Entry)}
     address_fields = {f.name for f in msgspec.structs.fields(Address)}

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
+from markupsafe import Markup
 
 from registry.api.access import PUBLIC, access
 from registry.api.pagination import PageCursor
@@ -35,6 +36,7 @@ from registry.links.service import entities_by_id, linked_entities
 from registry.meetings.listing import MeetingFilter, list_meetings
 from registry.meetings.views import meeting_views
 from registry.models import Contract
+from registry.ownership import drawing
 from registry.ownership import service as ownership
 from registry.ownership.schemas import chain_entity_ids, chains_out
 from registry.registrants import service as registrants
@@ -44,6 +46,7 @@ from registry.searching.service import run_search
 from registry.settings import Settings
 from search.backend import InvalidCursor, SearchBackend, SearchQuery
 
+from . import graph_svg
 from .render import not_found, page
 from .stats import holdings
 
@@ -71,14 +74,14 @@ class PublicPageController(Controller):
     @get("/", operation_id="pageHome", opt=access(PUBLIC), media_type="text/html")
     async def home(self, request: Request[Any, Any, Any],
                    db_session: DbSession) -> Response[str]:
-        return page("home.html", title="Transparency registry",
+        return page("home.html", title="Transparency registry", request=request,
                     counts=await holdings(db_session),
                     tables=[t.name for t in PUBLIC_TABLES],
                     snapshot=latest_snapshot(request))
 
     @get("/search", operation_id="pageSearch", opt=access(PUBLIC), media_type="text/html")
     async def search(
-        self, db_session: DbSession, state: State,
+        self, request: Request[Any, Any, Any], db_session: DbSession, state: State,
         q: FromQuery[str | None] = None,
         kind: FromQuery[str | None] = None,
         country: FromQuery[str | None] = None,
@@ -106,15 +109,23 @@ class PublicPageController(Controller):
             except InvalidCursor:
                 error = "That page link is no longer valid; start the search again."
         context["error"] = error
-        return page("search.html", status_code=400 if error and q else 200, **context)
+        result = context["result"]
+        return page("search.html", status_code=400 if error and q else 200, request=request,
+                    canonical=_search_url(q=q, kind=kind, country=country, dataset=dataset),
+                    description=(f"{result.total} records match {q!r} in the registry: "
+                                 "companies, persons and public bodies." if result
+                                 else "Search companies, persons and public bodies."),
+                    **context)
 
     @get("/entities/{entity_id:int}", operation_id="pageEntity", opt=access(PUBLIC),
          media_type="text/html")
     async def entity(self, request: Request[Any, Any, Any], db_session: DbSession,
-                     entity_id: FromPath[int]) -> Response[str]:
+                     entity_id: FromPath[int],
+                     depth: FromQuery[int] = drawing.DEFAULT_DEPTH) -> Response[str]:
         row = await entities.get_entity(db_session, entity_id)
         if row is None:
-            return not_found(f"No record with id {entity_id}.")
+            return not_found(f"No record with id {entity_id}.", request)
+        depth = max(1, min(depth, drawing.MAX_DEPTH))
         today = dt.datetime.now(dt.UTC).date()
         chains = {}
         for direction in ("owners", "owned"):
@@ -154,8 +165,19 @@ class PublicPageController(Controller):
         register = [(x.role, regs[x.registrant_id]) for x in roles if x.registrant_id in regs]
         donations = await entity_donations_out(db_session, entity_id, {"owned", "owners"},
                                                today)
+        graph = await drawing.entity_drawing(db_session, entity_id, today, depth)
+        kind = KINDS.get(row.kind, row.kind).lower()
         return page("entity.html", title=row.name, e=entity_out(row), kinds=KINDS,
                     donations=donations, is_party=bool(row.data.get("political_party")),
+                    request=request,
+                    description=(f"{row.name}: {kind} in {row.dataset}. "
+                                 f"{len(chains['owners'].items)} owners, "
+                                 f"{len(chains['owned'].items)} holdings, {len(links)} linked "
+                                 f"records, contracts and lobbying-register roles."),
+                    graph=Markup(graph_svg.svg(graph, prefix="og")),  # noqa: S704 (escaped)
+                    graph_depth=depth, graph_truncated=graph.truncated,
+                    graph_hidden=sum(n.hidden for n in graph.nodes),
+                    max_depth=drawing.MAX_DEPTH,
                     owners=chains["owners"], owned=chains["owned"], links=links,
                     as_buyer=[contract_summary(c, parties) for c in as_buyer],
                     as_supplier=[contract_summary(c, parties) for c in as_supplier],
@@ -169,35 +191,46 @@ class PublicPageController(Controller):
                        dataset: FromQuery[str | None] = None) -> Response[str]:
         found = await contracts.find_contracts(db_session, ocid, dataset or None)
         if not found:
-            return not_found(f"No contract with ocid {ocid}.")
+            return not_found(f"No contract with ocid {ocid}.", request)
         if len(found) > 1:
-            return page("choose_dataset.html", title=ocid, ocid=ocid,
+            return page("choose_dataset.html", title=ocid, ocid=ocid, request=request,
                         datasets=sorted(c.dataset for c in found),
                         link=lambda d: f"/contracts/{ocid}?" + urlencode({"dataset": d}))
         row = found[0]
         detail = contract_detail(row, await contracts.load_entities(db_session,
                                                                    entity_ids(row)))
-        story = await behind(db_session, row,
-                             donation_years=_settings(request).donations_years)
+        story = await behind(db_session, row)
+        graph = drawing.contract_drawing(story)
+        query = "?" + urlencode({"dataset": row.dataset})
+        buyer = detail.buyer.name if detail.buyer else "an unnamed buyer"
+        suppliers = ", ".join(s.supplier.name for s in story.suppliers) or "no named supplier"
         return page("contract.html", title=detail.title or detail.ocid, c=detail,
-                    story=story)
+                    story=story, request=request,
+                    canonical=f"/contracts/{quote(row.ocid)}{query}",
+                    description=(f"Contract {row.ocid} of {buyer}, awarded to {suppliers}: "
+                                 "who owns the suppliers and whom they lobbied."),
+                    graph=Markup(graph_svg.svg(graph, prefix="cg")),  # noqa: S704 (escaped)
+                    graph_query=query)
 
     @get("/parties/{entity_id:int}", operation_id="pageParty", opt=access(PUBLIC),
          media_type="text/html")
-    async def party(self, db_session: DbSession, entity_id: FromPath[int]) -> Response[str]:
+    async def party(self, request: Request[Any, Any, Any], db_session: DbSession,
+                    entity_id: FromPath[int]) -> Response[str]:
         row = await entities.get_entity(db_session, entity_id)
         if row is None:
-            return not_found(f"No record with id {entity_id}.")
+            return not_found(f"No record with id {entity_id}.", request)
         totals, winners = await party_view(db_session, entity_id,
                                            dt.datetime.now(dt.UTC).date())
-        return page("party.html", title=row.name, e=entity_out(row), totals=totals,
-                    winners=winners)
+        return page("party.html", title=f"{row.name}: donations", e=entity_out(row),
+                    totals=totals, winners=winners, request=request,
+                    description=f"Donations to {row.name}: totals by donor and by year, and "
+                                "the donors that won public contracts.")
 
     @get("/registrants/{registrant_id:int}", operation_id="pageRegistrant",
          opt=access(PUBLIC), media_type="text/html")
     async def registrant(self, request: Request[Any, Any, Any], db_session: DbSession,
                          registrant_id: FromPath[int]) -> Response[str]:
-        missing = not_found(f"No published register entry with id {registrant_id}.")
+        missing = not_found(f"No published register entry with id {registrant_id}.", request)
         try:
             row = await registrants.get_registrant(db_session, registrant_id)
         except Problem as exc:
@@ -211,5 +244,9 @@ class PublicPageController(Controller):
         filed = await returns.list_returns(db_session, row, _settings(request), today)
         meetings = await meeting_views(db_session, await list_meetings(
             db_session, MeetingFilter(registrant_id=row.id), limit=LIST_LIMIT))
-        return page("registrant.html", title=views[0].name, r=views[0], returns=filed,
+        r = views[0]
+        return page("registrant.html", title=r.name, r=r, returns=filed, request=request,
+                    description=(f"{r.name}, {r.category.label or r.category.code} in the "
+                                 f"lobbying register ({r.status}): lobbyists, clients, "
+                                 "returns and meetings."),
                     meetings=meetings)

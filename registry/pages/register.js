@@ -1,7 +1,7 @@
 "use strict";
 // The registration form: reads and writes the draft through the API.
 const token = sessionStorage.getItem("registry-token");
-if (!token) location.href = "/pages/sign-in";
+const toSignIn = () => { location.href = "/pages/sign-in?next=" + encodeURIComponent(location.pathname + location.search); };
 const params = new URLSearchParams(location.search);
 let id = params.get("id");
 let etag = null;
@@ -12,7 +12,7 @@ async function api(method, url, body, extra) {
   const headers = Object.assign({Authorization: "Bearer " + token}, extra || {});
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(url, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
-  if (r.status === 401) { location.href = "/pages/sign-in"; throw new Error("signed out"); }
+  if (r.status === 401) { toSignIn(); throw new Error("signed out"); }
   const data = await r.json().catch(() => ({}));
   if (r.headers.get("ETag")) etag = r.headers.get("ETag");
   return {ok: r.ok, status: r.status, body: data};
@@ -78,6 +78,7 @@ function fieldElement(path) {
   return document.querySelector('[data-field="' + path.replace(/\[\d+\]$/, "") + '"]');
 }
 function showErrors(problem) {
+  if (problem.errors && problem.status === 422) checklist(problem.errors);
   const errors = problem.errors && problem.errors.length ? problem.errors : [{field: problem.field, message: problem.detail}];
   let shown = false;
   for (const err of errors) {
@@ -97,9 +98,36 @@ function showDraft(d) {
   history.replaceState(null, "", "/pages/register?id=" + id);
   $("#state").textContent = "Entry " + (d.registration_number || "(no number yet)") + ": " + d.status +
     ", version " + d.version + " (" + d.version_status + ")" + (d.reason ? ". Rejected: " + d.reason : "");
-  const missing = $("#missing");
-  missing.replaceChildren(...(d.missing || []).map(m => Object.assign(document.createElement("li"), {textContent: m.field + ": " + m.message})));
-  missing.hidden = !(d.missing || []).length;
+  checklist(d.missing || []);
+  for (const [sel, path] of [["#returns-link", "/pages/returns"], ["#meeting-link", "/pages/meeting"]]) {
+    $(sel).href = path + "?id=" + id;
+  }
+  $(".once-registered").hidden = !d.registration_number;
+}
+// Where each checklist item is filled in (its first input, or the button that adds a row).
+const CHECK_TARGET = {"name": "name", "category": "category", "head_office.address": "address",
+  "head_office.country": "country", "description": "description", "subject_matters": "subject_matters",
+  "annual_costs_band": "annual_costs_band", "lobbyists": "add-lobbyist", "clients": "add-client"};
+function checklist(missing) {
+  const covered = new Set();
+  for (const item of document.querySelectorAll("#checklist li")) {
+    const key = item.dataset.check;
+    const mine = missing.filter(m => m.field === key || m.field.startsWith(key + "[") || m.field.startsWith(key + "."));
+    mine.forEach(m => covered.add(m));
+    const label = item.dataset.label || (item.dataset.label = item.textContent);
+    item.className = mine.length ? "todo" : "done";
+    if (mine.length) {
+      const a = Object.assign(document.createElement("a"), {href: "#" + CHECK_TARGET[key], textContent: label});
+      item.replaceChildren(a, ": " + mine.map(m => m.message).join(" "));
+    } else {
+      item.replaceChildren(label + " (done)");
+    }
+  }
+  // Anything the list does not name, as the API says it.
+  const rest = missing.filter(m => !covered.has(m));
+  const other = $("#missing");
+  other.replaceChildren(...rest.map(m => Object.assign(document.createElement("li"), {textContent: m.field + ": " + m.message})));
+  other.hidden = !rest.length;
 }
 async function save() {
   clearErrors();
@@ -133,4 +161,4 @@ async function init() {
     if (r.ok) showDraft(r.body); else showErrors(r.body);
   });
 }
-init();
+if (token) init(); else toSignIn();

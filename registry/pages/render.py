@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from litestar import Response
+from litestar import Request, Response
 from markupsafe import Markup
 
 from registry.ownership.schemas import ShareOut
@@ -100,11 +100,27 @@ ENV = Environment(
 ENV.filters.update(highlight=safe_highlight, share=share, score=_score, evidence=_evidence)
 
 
-def page(template: str, status_code: int = 200, **context: Any) -> Response[str]:
-    body = ENV.get_template(template).render(**context)
+SITE = "Transparency registry"
+DESCRIPTION = ("Who lobbies whom, who owns which company, and who wins public contracts: "
+               "linked, with the evidence for every link.")
+
+
+def page(template: str, status_code: int = 200, *, request: Request[Any, Any, Any] | None = None,
+         canonical: str | None = None, description: str | None = None,
+         **context: Any) -> Response[str]:
+    """A page in the site's layout. ``canonical`` is the page's path with only the query
+    parameters that name it (filters, not cursors); by default the request's path."""
+    base = str(request.base_url).rstrip("/") if request is not None else ""
+    if canonical is None and request is not None:
+        canonical = request.url.path
+    context.setdefault("q", "")
+    body = ENV.get_template(template).render(
+        canonical=base + canonical if canonical else None,
+        description=description or DESCRIPTION, site=SITE, **context)
     return Response(body, status_code=status_code, media_type="text/html; charset=utf-8",
                     headers=SECURITY_HEADERS)
 
 
-def not_found(what: str) -> Response[str]:
-    return page("not_found.html", status_code=404, title="Not found", what=what)
+def not_found(what: str, request: Request[Any, Any, Any] | None = None) -> Response[str]:
+    return page("not_found.html", status_code=404, title="Not found", what=what,
+                description=what, request=request, canonical="")

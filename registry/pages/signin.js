@@ -15,6 +15,10 @@ async function signIn(email, password) {
   sessionStorage.setItem("registry-token", r.body.access_token);
   const me = await fetch("/api/v1/accounts/me",
     {headers: {Authorization: "Bearer " + r.body.access_token}}).then(x => x.json());
+  const next = new URLSearchParams(location.search).get("next");
+  // Only our own pages: never an address given by someone else's link.
+  if (next && /^\/pages\/[a-z-]+(\?[\w=&%-]*)?$/.test(next)) { location.href = next; return; }
+  if (me.role === "registrar" || me.role === "admin") { location.href = "/pages/review"; return; }
   const first = (me.registrants || [])[0];
   location.href = "/pages/register" + (first ? "?id=" + first.registrant_id : "");
 }

@@ -30,6 +30,7 @@ from registry.settings import Settings
 from . import service
 from .codes import CATEGORIES, SUBJECT_MATTERS, code_lists
 from .diff import diff
+from .listing import RegistrantFilter, list_published
 from .schemas import (
     Decision,
     DiffOut,
@@ -116,26 +117,9 @@ class RegistrantController(Controller):
             raise Problem(400, f"Unknown subject matter {subject_matter!r}.",
                           field="subject_matter")
         after = decode_cursor(cursor)
-        query = (select(Registrant).join(RegistrantVersion, and_(
-            RegistrantVersion.registrant_id == Registrant.id,
-            RegistrantVersion.version == Registrant.published_version))
-            .order_by(Registrant.id).limit(limit + 1))
-        if after:
-            query = query.where(Registrant.id > int(after[0]))
-        if category:
-            query = query.where(Registrant.category == category)
-        if subject_matter:
-            query = query.where(RegistrantVersion.data["subject_matters"].contains(
-                [subject_matter]))
-        if status:
-            query = query.where(Registrant.status == status)
-        if country:
-            query = query.where(RegistrantVersion.data["head_office"]["country"].astext
-                                == country.upper())
-        if q:
-            query = query.where(Registrant.name.ilike(
-                "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"))
-        rows = (await db_session.scalars(query)).all()
+        rows = await list_published(db_session, RegistrantFilter(
+            category=category, subject_matter=subject_matter, status=status, country=country,
+            q=q), limit=limit + 1, after_id=int(after[0]) if after else None)
         items = await published_views(db_session, rows[:limit], _settings(request),
                                       dt.date.today())
         return Page(items=items, next=encode_cursor([rows[limit - 1].id])

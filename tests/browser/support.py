@@ -1,0 +1,44 @@
+"""Steps shared by the browser journeys: a screenshot of each step, and on every page the
+checks the issue asks of every page (title, og:description, canonical, axe-core)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page
+
+AXE = Path(__file__).with_name("axe.min.js")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
+SITE = "Transparency registry"
+
+
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(content=AXE.read_text("utf-8"))
+    result: dict[str, Any] = await page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"][:5]]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+async def step(page: Page, journey: str, n: int, name: str, *, names: str | None = None) -> None:
+    """Screenshot the step; check the page's title (naming ``names`` when given),
+    description, canonical URL and accessibility."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{journey}-{n:02d}-{name}.png"),
+                          full_page=True)
+    title = await page.title()
+    assert title.endswith(SITE), title
+    if names is not None:
+        assert names in title, (names, title)
+    description = await page.locator('meta[property="og:description"]').get_attribute(
+        "content")
+    assert description and len(description) > 20, description
+    canonical = await page.locator('link[rel="canonical"]').get_attribute("href")
+    assert canonical and re.match(r"https?://", canonical), canonical
+    violations = await axe_violations(page)
+    assert not violations, violations
