@@ -1,0 +1,82 @@
+"""``registry import companies``: company registers give companies their names, previous
+names, addresses and status, and join the PSC snapshot and BODS by identifier."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from importers.companies import import_companies
+from importers.ocds import import_ocds
+from importers.psc import import_psc
+from registry.links.jobs import run_linking
+from registry.models import Entity, ImportError_, Link
+from tests.companies_support import (
+    ACME,
+    ACME_NUMBER,
+    BAD_DATE,
+    HIGHLAND,
+    SMITH,
+    psc_lines,
+    release,
+    write_psc,
+    write_release_package,
+    write_uk_csv,
+    write_uk_zip,
+)
+
+HttpClient = AsyncTestClient[Litestar]
+
+
+async def _entity(session: AsyncSession, dataset: str, key: str) -> Entity:
+    return (await session.scalars(select(Entity).where(
+        Entity.dataset == dataset, Entity.source_key == key))).one()
+
+
+async def test_uk_company_data_as_published(database_url: str, session: AsyncSession,
+                                            tmp_path: Path) -> None:
+    path = write_uk_zip(tmp_path / "BasicCompanyData-2024-05-01.zip",
+                        [[ACME, BAD_DATE], [HIGHLAND]])
+    result = await import_companies(database_url, [str(path)], fmt="uk-ch", batch_size=2)
+    s = result.summary
+    assert (s.read, s.imported, s.skipped) == (3, 2, 1)
+    [error] = (await session.scalars(select(ImportError_))).all()
+    assert error.path.endswith("part1_2.csv") and error.position == "line 3"
+    assert error.reason == "bad date in IncorporationDate: '2014-07-20' (DD/MM/YYYY)"
+
+    acme = await _entity(session, "gb-companies", f"GB-COH-{ACME_NUMBER}")
+    assert acme.name == "ACME CONSTRUCTION LIMITED" and acme.kind == "company"
+    assert acme.legal_form == "Private Limited Company" and acme.country == "GB"
+    assert acme.founding_date == "2014-07-20" and acme.dissolution_date is None
+    assert acme.data["status"] == "Active"
+    assert acme.data["sic_codes"] == ["41202 - Construction of domestic buildings"]
+    assert acme.addresses == [{"type": "registered", "address": "1 BUILDER STREET, LEEDS",
+                               "postCode": "LS1 1AA",
+                               "country": {"name": "ENGLAND", "code": "GB"}}]
+    assert [(i.scheme, i.value) for i in acme.identifiers] == [("GB-COH", ACME_NUMBER)]
+    names = sorted((n.name, n.type, n.valid_from, n.valid_to) for n in acme.names)
+    assert names == [
+        ("ACME BUILDERS LIMITED", "former", dt.date(2016, 3, 15), dt.date(2019, 6, 30)),
+        ("ACME CONSTRUCTION LIMITED", "legal", dt.date(2019, 7, 1), None),
+        ("LEEDS BRICK CO LIMITED", "former", dt.date(2014, 7, 20), dt.date(2016, 3, 14)),
+    ]
+    highland = await _entity(session, "gb-companies", "GB-COH-SC123456")
+    assert highland.dissolution_date == "2022-01-15" and highland.data["status"] == "Dissolved"
+
+    again = await import_companies(database_url, [str(path)], fmt="uk-ch")
+    assert (again.summary.imported, again.summary.updated, again.summary.unchanged) == (0, 0, 2)
+    # A changed row is a new version of its record; the others stay as they are.
+    renamed = [*ACME]
+    renamed[0] = "ACME CONSTRUCTION GROUP LIMITED"
+    changed = await import_companies(
+        database_url, [str(write_uk_csv(tmp_path / "may.csv", [renamed, HIGHLAND]))],
+        fmt="uk-ch")
+    assert (changed.summary.updated, changed.summary.unchanged) == (1, 1)
