@@ -80,3 +80,50 @@ async def test_uk_company_data_as_published(database_url: str, session: AsyncSes
         database_url, [str(write_uk_csv(tmp_path / "may.csv", [renamed, HIGHLAND]))],
         fmt="uk-ch")
     assert (changed.summary.updated, changed.summary.unchanged) == (1, 1)
+
+
+async def _import(database_url: str, which: str, files: dict[str, Path]) -> None:
+    """One import as ``registry import`` runs it: the import, then linking what it wrote."""
+    if which == "companies":
+        run_id = (await import_companies(database_url, [str(files[which])],
+                                         fmt="uk-ch")).summary.run_id
+    elif which == "psc":
+        run_id = (await import_psc(database_url, [str(files[which])])).summary.run_id
+    else:
+        run_id = (await import_ocds(database_url, [files[which]], workers=1)).run_id
+    assert run_id is not None
+    await run_linking(database_url, None, run_id=run_id, progress=False)
+
+
+ORDERS = [("companies", "psc", "ocds"), ("ocds", "psc", "companies"),
+          ("psc", "ocds", "companies"), ("ocds", "companies", "psc")]
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=["-".join(o) for o in ORDERS])
+async def test_owners_of_a_supplier_named_only_in_words(
+        order: tuple[str, str, str], database_url: str, client: HttpClient,
+        session: AsyncSession, tmp_path: Path) -> None:
+    """The UK's three published files, in any order: a contract won by "Acme Construction
+    Ltd" (no company number) shows the company's PSC owners."""
+    files = {
+        "companies": write_uk_csv(tmp_path / "BasicCompanyData.csv", [ACME, HIGHLAND]),
+        "psc": write_psc(tmp_path / "psc-snapshot.txt", psc_lines()),
+        "ocds": write_release_package(tmp_path / "releases.json", [
+            release("ocds-uk-0001", "2024-03-01", "Acme Construction Ltd")]),
+    }
+    for which in order:
+        await _import(database_url, which, files)
+
+    r = await client.get("/api/v1/contracts/ocds-uk-0001/behind")
+    assert r.status_code == 200, r.text
+    [supplier] = r.json()["suppliers"]
+    assert supplier["supplier"]["name"] == "Acme Construction Ltd"
+    companies = {c["entity"]["dataset"]: c for c in supplier["companies"]}
+    assert companies["gb-companies"]["entity"]["name"] == "ACME CONSTRUCTION LIMITED"
+    assert companies["gb-psc"]["entity"]["name"] == ACME_NUMBER
+    methods = [h["method"] for h in companies["gb-psc"]["hops"]]
+    assert methods == ["name", "identifier"]
+    [owner] = supplier["owners"]
+    assert owner["entity"]["name"] == f"Mr {SMITH}"
+    assert owner["via_company"]["dataset"] == "gb-psc"
+    assert owner["effective_share"]["min"] == 75
