@@ -88,10 +88,11 @@ def write_psc(path: Path, lines: list[dict[str, Any]]) -> Path:
     return path
 
 
-def release(ocid: str, award_date: str, supplier: str) -> dict[str, Any]:
+def release(ocid: str, award_date: str, supplier: str,
+            country: str = "United Kingdom") -> dict[str, Any]:
     buyer = {"id": "GB-LAE-LDS", "name": "Leeds City Council", "roles": ["buyer"]}
     party = {"id": "sup-1", "name": supplier, "roles": ["supplier"],
-             "address": {"locality": "Leeds", "countryName": "United Kingdom"}}
+             "address": {"countryName": country}}
     return {"ocid": ocid, "id": f"{ocid}-award", "date": f"{award_date}T12:00:00Z",
             "tag": ["award"], "initiationType": "tender", "parties": [buyer, party],
             "buyer": {"id": buyer["id"], "name": buyer["name"]},

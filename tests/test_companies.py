@@ -4,9 +4,7 @@ names, addresses and status, and join the PSC snapshot and BODS by identifier.""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -18,7 +16,7 @@ from importers.companies import import_companies
 from importers.ocds import import_ocds
 from importers.psc import import_psc
 from registry.links.jobs import run_linking
-from registry.models import Entity, ImportError_, Link
+from registry.models import Entity, ImportError_
 from tests.companies_support import (
     ACME,
     ACME_NUMBER,
@@ -127,3 +125,85 @@ async def test_owners_of_a_supplier_named_only_in_words(
     assert owner["entity"]["name"] == f"Mr {SMITH}"
     assert owner["via_company"]["dataset"] == "gb-psc"
     assert owner["effective_share"]["min"] == 75
+
+
+async def test_psc_totals_line_is_checked(database_url: str, tmp_path: Path) -> None:
+    good = await import_psc(database_url, [str(write_psc(tmp_path / "a.txt", psc_lines()))])
+    assert good.summary.skipped == 0 and good.summary.read == 2
+    assert good.notes == [
+        "totals line: exemptions_count 0, as read",
+        "totals line: persons_of_significant_control_count 1, as read",
+        "totals line: statements_count 0, as read"]
+    assert "as read" in good.render()
+
+    bad = await import_psc(database_url, [str(write_psc(
+        tmp_path / "b.txt", psc_lines(persons=3, statements=1)))], dataset="other")
+    assert bad.summary.skipped == 0
+    assert "totals line: persons_of_significant_control_count 3, but 1 read: MISMATCH" \
+        in bad.notes
+    assert "totals line: statements_count 1, but 0 read: MISMATCH" in bad.notes
+
+
+async def test_search_finds_a_company_by_a_former_name(
+        database_url: str, client: HttpClient, tmp_path: Path) -> None:
+    await import_companies(database_url, [str(write_uk_csv(tmp_path / "c.csv", [ACME]))],
+                           fmt="uk-ch")
+    r = await client.get("/api/v1/search", params={"q": "Acme Builders Ltd"})
+    assert r.status_code == 200, r.text
+    [hit] = r.json()["items"]
+    assert hit["entity"]["name"] == "ACME CONSTRUCTION LIMITED"
+    assert hit["former_names"] == [{"name": "ACME BUILDERS LIMITED", "type": "former",
+                                    "valid_from": "2016-03-15", "valid_to": "2019-06-30"}]
+    assert hit["entity"]["status"] == "Active"
+    # By its current name, no former name is shown.
+    r = await client.get("/api/v1/search", params={"q": "Acme Construction"})
+    assert "former_names" not in r.json()["items"][0]
+    page = await client.get("/search", params={"q": "Acme Builders"})
+    assert "former name: ACME BUILDERS LIMITED (2016-03-15 to 2019-06-30)" in page.text
+
+
+GENERIC = """name,id,scheme,jurisdiction,legal_form,address,postal_code,status,founding_date,\
+dissolution_date,name_from,previous_names
+Dnipro Build LLC,01234567,UA-EDR,UA,LLC,"1 Naberezhna St, Dnipro",49000,dissolved,2012-04-02,\
+2021-05-01,2020-01-01,Old Dnipro Build LLC|2012-04-02|2019-12-31
+Broken Co,555,UA-EDR,UA,,,,,01/02/2010,,,
+,777,UA-EDR,UA,,,,,,,,
+"""
+
+
+async def test_generic_register_csv_and_the_dissolved_flag(
+        database_url: str, client: HttpClient, session: AsyncSession, tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    path.write_text(GENERIC, encoding="utf-8")
+    result = await import_companies(database_url, [str(path)], fmt="csv")
+    s = result.summary
+    assert (s.read, s.imported, s.skipped) == (3, 1, 2)
+    reasons = sorted((e.position, e.reason) for e in
+                     (await session.scalars(select(ImportError_))).all())
+    assert reasons == [("line 3", "bad date in founding_date: '01/02/2010' (YYYY-MM-DD)"),
+                       ("line 4", "missing name")]
+    company = await _entity(session, "companies", "UA-EDR-01234567")
+    assert (company.country, company.legal_form, company.founding_date,
+            company.dissolution_date, company.data["status"]) == (
+        "UA", "LLC", "2012-04-02", "2021-05-01", "dissolved")
+    assert sorted((n.name, n.type, n.valid_from, n.valid_to) for n in company.names) == [
+        ("Dnipro Build LLC", "legal", dt.date(2020, 1, 1), None),
+        ("Old Dnipro Build LLC", "former", dt.date(2012, 4, 2), dt.date(2019, 12, 31))]
+
+    ocds = write_release_package(tmp_path / "r.json", [
+        release("ocds-ua-1", "2023-02-01", "Dnipro Build LLC", "Ukraine"),
+        release("ocds-ua-2", "2020-06-01", "Dnipro Build LLC", "Ukraine")])
+    run_id = (await import_ocds(database_url, [ocds], workers=1)).run_id
+    assert run_id is not None
+    await run_linking(database_url, None, run_id=run_id, progress=False)
+    late = (await client.get("/api/v1/contracts/ocds-ua-1/behind")).json()["suppliers"][0]
+    assert "companies" in [c["entity"]["dataset"] for c in late["companies"]]
+    assert late["dissolved_before_award"] == [{
+        "entity": late["dissolved_before_award"][0]["entity"],
+        "dissolution_date": "2021-05-01", "status": "dissolved"}]
+    assert late["dissolved_before_award"][0]["entity"]["id"] == company.id
+    early = (await client.get("/api/v1/contracts/ocds-ua-2/behind")).json()["suppliers"][0]
+    assert early["dissolved_before_award"] == []
+    page = await client.get("/contracts/ocds-ua-1")
+    assert "dissolved before the award" in page.text
+    assert "dissolved before the award" not in (await client.get("/contracts/ocds-ua-2")).text

@@ -121,6 +121,15 @@ class MeetingWhyOut(msgspec.Struct):
     why: list[WhyOut]
 
 
+class DissolvedOut(msgspec.Struct, omit_defaults=True):
+    """A company linked to the supplier that its register says was dissolved before the
+    award date: the award went to a company that no longer existed, or the link is wrong."""
+
+    entity: EntityRef
+    dissolution_date: str
+    status: str | None = None
+
+
 class SupplierOut(msgspec.Struct):
     award_id: str
     award_date: str | None  # as published
@@ -134,6 +143,7 @@ class SupplierOut(msgspec.Struct):
     lobbying: list[LobbyingOut]
     meetings: list[MeetingWhyOut]
     truncated: bool  # a bound on links or chains was hit: there may be more
+    dissolved_before_award: list[DissolvedOut] = []
 
 
 class ContractRef(msgspec.Struct):
@@ -351,6 +361,23 @@ def _hops(hops: list[Hop], entities: dict[int, Entity]) -> list[LinkHopOut]:
             for h in hops if h.from_id in entities and h.to_id in entities]
 
 
+def _dissolved(f: SupplierFacts, entities: dict[int, Entity]) -> list[DissolvedOut]:
+    out = []
+    for eid, _ in f.cluster:
+        e = entities.get(eid)
+        if e is None or not e.dissolution_date:
+            continue
+        try:
+            day = dt.date.fromisoformat(e.dissolution_date[:10])
+        except ValueError:
+            continue
+        if day < f.as_of:
+            status = e.data.get("status") if isinstance(e.data, dict) else None
+            out.append(DissolvedOut(entity=entity_ref(e), dissolution_date=day.isoformat(),
+                                    status=status if isinstance(status, str) else None))
+    return out
+
+
 def _owner(o: Owner, via: int, entities: dict[int, Entity]) -> OwnerOut:
     return OwnerOut(
         entity=entity_out(entities[o.entity_id]), via_company=entity_ref(entities[via]),
@@ -413,7 +440,7 @@ async def behind(session: AsyncSession, contract: Contract) -> BehindOut:
                 why=[WhyOut(role=x.role.role, entity=entity_ref(entities[x.role.entity_id]),
                             via=entity_ref(entities[x.via])) for x in why])
                 for m, why in f.meetings],
-            truncated=f.truncated))
+            truncated=f.truncated, dissolved_before_award=_dissolved(f, entities)))
     buyer_entity = entities.get(contract.buyer_id) if contract.buyer_id is not None else None
     return BehindOut(
         contract=ContractRef(id=contract.id, ocid=contract.ocid, dataset=contract.dataset,
