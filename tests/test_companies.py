@@ -4,6 +4,7 @@ names, addresses and status, and join the PSC snapshot and BODS by identifier.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from importers.bods import import_bods
 from importers.companies import import_companies
 from importers.ocds import import_ocds
 from importers.psc import import_psc
 from registry.links.jobs import run_linking
-from registry.models import Entity, ImportError_
+from registry.models import Entity, ImportError_, Link
 from tests.companies_support import (
     ACME,
     ACME_NUMBER,
@@ -207,3 +209,37 @@ async def test_generic_register_csv_and_the_dissolved_flag(
     page = await client.get("/contracts/ocds-ua-1")
     assert "dissolved before the award" in page.text
     assert "dissolved before the award" not in (await client.get("/contracts/ocds-ua-2")).text
+
+
+def _bods_entity(path: Path) -> Path:
+    statement = {
+        "statementID": "openownership-register-000000000099", "statementType": "entityStatement",
+        "statementDate": "2020-01-01", "entityType": "registeredEntity",
+        "name": "Acme Construction Ltd",
+        "identifiers": [{"scheme": "GB-COH", "id": ACME_NUMBER.lstrip("0")}],
+        "incorporatedInJurisdiction": {"name": "United Kingdom", "code": "GB"},
+        "publicationDetails": {"publicationDate": "2020-01-02", "bodsVersion": "0.3",
+                               "publisher": {"name": "Test publisher"}},
+        "isComponent": False}
+    path.write_text(json.dumps([statement]))
+    return path
+
+
+@pytest.mark.parametrize("bods_first", [True, False])
+async def test_bods_and_register_join_by_identifier(
+        bods_first: bool, database_url: str, session: AsyncSession, tmp_path: Path) -> None:
+    register = write_uk_csv(tmp_path / "c.csv", [ACME])
+    bods = _bods_entity(tmp_path / "bods.json")
+    for step in ([bods, register] if bods_first else [register, bods]):
+        if step == bods:
+            assert (await import_bods(database_url, [str(bods)])).summary.imported == 1
+        else:
+            await import_companies(database_url, [str(register)], fmt="uk-ch")
+    [link] = (await session.scalars(select(Link))).all()
+    ends = {(await session.get(Entity, i)).dataset  # type: ignore[union-attr]
+            for i in (link.left_id, link.right_id)}
+    assert ends == {"bods", "gb-companies"}
+    assert (link.status, link.method, link.score) == ("auto", "identifier", 1.0)
+    assert link.evidence["identifier"] == {"scheme": "GB-COH", "left": ACME_NUMBER,
+                                           "right": ACME_NUMBER, "agreement": "equal"}
+    assert "joined by identifier at import" in link.evidence["rules"]
