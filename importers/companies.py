@@ -40,15 +40,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from importers.bods_map import Mapped
+from importers.name_keys import PendingKeysBuilder
 from importers.ownership_writer import (
     ImportResult,
     ImportState,
@@ -56,6 +57,7 @@ from importers.ownership_writer import (
     encode_mapped,
     write_mapped,
 )
+from importers.pipeline import write_behind
 from importers.psc import company_number, country_code
 from importers.record_versions import VersionRow
 from importers.runs import RunRecorder, run_import
@@ -270,35 +272,48 @@ def map_csv_row(row: dict[str, str], seq: int, retrieved: dt.datetime) -> Mapped
 MAPPERS = {"uk-ch": map_uk_row, "csv": map_csv_row}
 
 
-async def import_items(session: AsyncSession, recorder: RunRecorder, state: ImportState,
-                       fmt: str, items: Iterable[Item], batch_size: int = BATCH_SIZE) -> None:
+Prepared = tuple[Item, str | None, Mapped | None]  # the item, why it is skipped, or its row
+
+
+def prepare(items: Iterable[Item], recorder: RunRecorder, fmt: str) -> Iterator[Prepared]:
+    """Rows mapped and encoded (names normalised: most of the Python work), ahead of the
+    writes."""
     mapper = MAPPERS[fmt]
     retrieved = dt.datetime.now(dt.UTC)
-    batch: list[Mapped] = []
-    pending: list[Item] = []
-
-    async def flush() -> None:
-        await write_mapped(session, state, recorder, batch)
-        for it in pending:
-            recorder.mark(it.path, it.index)
-        await recorder.checkpoint(session)
-        batch.clear()
-        pending.clear()
-
-    for item in items:
+    for seq, item in enumerate(items):
         if recorder.should_skip(item.path, item.index):
             continue
-        pending.append(item)
         if item.error is not None:
-            recorder.skip(item.path, item.position, item.error)
-        else:
-            try:
-                batch.append(encode_mapped(mapper(item.value, len(pending), retrieved)))
-            except (CompanyRowError, ValueError, TypeError, KeyError) as exc:
-                recorder.skip(item.path, item.position, str(exc))
-        if len(pending) >= batch_size:
-            await flush()
-    await flush()
+            yield item, item.error, None
+            continue
+        try:
+            yield item, None, encode_mapped(mapper(item.value, seq, retrieved))
+        except (CompanyRowError, ValueError, TypeError, KeyError) as exc:
+            yield item, str(exc), None
+
+
+async def import_items(session: AsyncSession, recorder: RunRecorder, state: ImportState,
+                       fmt: str, items: Iterable[Item], batch_size: int = BATCH_SIZE) -> None:
+    """Batches written one at a time while the next is prepared; the names' search keys
+    are built on a second connection (``importers/name_keys.py``), as for BODS."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+
+    async def write(chunk: list[Prepared]) -> None:
+        for item, reason, _ in chunk:
+            if reason is not None:
+                recorder.skip(item.path, item.position, reason)
+        mapped = [m for _, _, m in chunk if m is not None]
+        if mapped:
+            await write_mapped(session, state, recorder, mapped)
+        for item, _, _ in chunk:
+            recorder.mark(item.path, item.index)
+        await recorder.checkpoint(session)
+        await keys.poke()
+
+    async with PendingKeysBuilder(engine) as keys:
+        state.name_keys = keys
+        await write_behind(prepare(items, recorder, fmt), batch_size, write)
 
 
 async def import_companies(database_url: str, paths: list[str], *, fmt: str = "uk-ch",
