@@ -243,3 +243,25 @@ async def test_bods_and_register_join_by_identifier(
     assert link.evidence["identifier"] == {"scheme": "GB-COH", "left": ACME_NUMBER,
                                            "right": ACME_NUMBER, "agreement": "equal"}
     assert "joined by identifier at import" in link.evidence["rules"]
+
+
+async def test_linking_uses_the_name_in_force_on_the_award_date(
+        database_url: str, client: HttpClient, tmp_path: Path) -> None:
+    """ACME BUILDERS LIMITED was the company's name from 2016-03-15 to 2019-06-30: a
+    supplier of that name is the company on a 2018 award, not on a 2022 one."""
+    await import_companies(database_url, [str(write_uk_csv(tmp_path / "c.csv", [ACME]))],
+                           fmt="uk-ch")
+    ocds = write_release_package(tmp_path / "r.json", [
+        release("ocds-uk-2018", "2018-05-01", "Acme Builders Ltd"),
+        release("ocds-uk-2022", "2022-05-01", "Acme Builders Ltd")])
+    run_id = (await import_ocds(database_url, [ocds], workers=1)).run_id
+    assert run_id is not None
+    await run_linking(database_url, None, run_id=run_id, progress=False)
+
+    then = (await client.get("/api/v1/contracts/ocds-uk-2018/behind")).json()["suppliers"][0]
+    [company] = [c for c in then["companies"] if c["entity"]["dataset"] == "gb-companies"]
+    assert company["hops"][-1]["method"] == "name"
+    assert "names in force on the award date (2018-05-01) only" in \
+        company["hops"][-1]["evidence"]["rules"]
+    later = (await client.get("/api/v1/contracts/ocds-uk-2022/behind")).json()["suppliers"][0]
+    assert [c["entity"]["dataset"] for c in later["companies"]] == []
