@@ -31,7 +31,17 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.bods_import import CpuMeter, MemorySampler, _connected, _database, _load
+from bench.bods_import import (
+    CpuMeter,
+    MemorySampler,
+    _connected,
+    _database,
+    _load,
+    _reset_statements,
+    _restart_with,
+    _stop_restarted,
+    _top_statements,
+)
 from bench.names import NameGenerator
 from importers.companies import UK_HEADER, import_companies
 from importers.sources import iter_csv_items
@@ -148,13 +158,20 @@ def main() -> None:
     parser.add_argument("--psc-share", type=float, default=0.8,
                         help="share of the companies that the PSC snapshot also has")
     parser.add_argument("--zip", action="store_true", help="import a zip of the CSV")
+    parser.add_argument("--statements", action="store_true",
+                        help="print the import's server time by statement (embedded server)")
     args = parser.parse_args()
 
     from registry.db.migrate import upgrade
 
     url, server = _database()
     pgdata = Path(server.pgdata) if server is not None else None
+    restarted = False
     try:
+        if args.statements and server is not None:
+            _restart_with(server, {"shared_preload_libraries": "pg_stat_statements",
+                                   "pg_stat_statements.track": "all"})
+            restarted = True
         upgrade(url)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "BasicCompanyData.csv"
@@ -182,6 +199,8 @@ def main() -> None:
                   f"{mem.render()}; load {_load()}\n           {cpu.render(copied)}",
                   flush=True)
 
+            if restarted:
+                asyncio.run(_reset_statements(url))
             with MemorySampler() as mem, CpuMeter(pgdata) as cpu:
                 started = time.perf_counter()
                 result = asyncio.run(import_companies(url, [str(path)], fmt="uk-ch",
@@ -194,12 +213,16 @@ def main() -> None:
                   f"(imported {s.imported:,}, skipped {s.skipped:,}, {links:,} identifier "
                   f"links); {mem.render()}; load {_load()}\n           {cpu.render(s.read)}",
                   flush=True)
+            if restarted:
+                print(asyncio.run(_top_statements(url)), flush=True)
             print(f"importer / raw COPY rate: {rate / copy_rate:.2f}")
             whole = UK_ROWS / rate
             print(f"extrapolated to the whole UK file ({UK_ROWS:,} rows): {whole / 60:.1f} min "
                   f"at this rate (goal: under 10 min on 2 cores)")
     finally:
         if server is not None:
+            if restarted:
+                _stop_restarted(server)
             server.cleanup()
 
 

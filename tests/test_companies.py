@@ -3,7 +3,9 @@ names, addresses and status, and join the PSC snapshot and BODS by identifier.""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -265,3 +267,28 @@ async def test_linking_uses_the_name_in_force_on_the_award_date(
         company["hops"][-1]["evidence"]["rules"]
     later = (await client.get("/api/v1/contracts/ocds-uk-2022/behind")).json()["suppliers"][0]
     assert [c["entity"]["dataset"] for c in later["companies"]] == []
+
+
+async def test_status_dissolution_and_former_names_are_exported(
+        database_url: str, client: HttpClient, tmp_path: Path) -> None:
+    await import_companies(database_url, [str(write_uk_csv(tmp_path / "c.csv",
+                                                           [ACME, HIGHLAND]))], fmt="uk-ch")
+    entities = list(csv.DictReader(io.StringIO(
+        (await client.get("/api/v1/exports/csv/entities")).text)))
+    by_name = {e["name"]: e for e in entities}
+    assert by_name["HIGHLAND WIDGETS LTD"]["status"] == "Dissolved"
+    assert by_name["HIGHLAND WIDGETS LTD"]["dissolution_date"] == "2022-01-15"
+    assert by_name["ACME CONSTRUCTION LIMITED"]["status"] == "Active"
+    names = list(csv.DictReader(io.StringIO(
+        (await client.get("/api/v1/exports/csv/entity_names")).text)))
+    assert {(n["name"], n["type"], n["valid_from"], n["valid_to"]) for n in names} >= {
+        ("ACME BUILDERS LIMITED", "former", "2016-03-15", "2019-06-30")}
+    ftm = [json.loads(line) for line in
+           (await client.get("/api/v1/exports/ftm")).text.splitlines() if line.strip()]
+    highland = next(e for e in ftm if "HIGHLAND WIDGETS LTD" in e["properties"]["name"])
+    assert highland["properties"]["status"] == ["Dissolved"]
+    assert highland["properties"]["dissolutionDate"] == ["2022-01-15"]
+    acme = next(e for e in ftm if "ACME CONSTRUCTION LIMITED" in e["properties"]["name"])
+    assert "ACME BUILDERS LIMITED" in acme["properties"]["previousName"]
+    page = await client.get(f"/entities/{by_name['HIGHLAND WIDGETS LTD']['id']}")
+    assert "<dt>Status</dt><dd>Dissolved</dd>" in page.text
