@@ -12,7 +12,8 @@ rows, in the same run.
 3. raw ``COPY``: read the same CSV with the importer's reader and copy each row as one row
    (number, name, the row as JSON) into an unindexed table;
 4. the import itself (no linking run), with its CPU (Python and PostgreSQL), resident memory
-   sampled every 0.2 s, and the extrapolation to the whole UK file (5.5M rows).
+   sampled every 0.2 s, and the extrapolation to the whole UK file (5.5M rows);
+5. the same file imported again (a month without changes: every row unchanged).
 
 Uses REGISTRY_DATABASE_URL if set, else a throwaway embedded PostgreSQL.
 """
@@ -216,6 +217,16 @@ def main() -> None:
             if restarted:
                 print(asyncio.run(_top_statements(url)), flush=True)
             print(f"importer / raw COPY rate: {rate / copy_rate:.2f}")
+            with MemorySampler() as mem, CpuMeter(pgdata) as cpu:
+                started = time.perf_counter()
+                again = asyncio.run(import_companies(url, [str(path)], fmt="uk-ch",
+                                                     batch_size=args.batch_size,
+                                                     resume=False)).summary
+                again_s = time.perf_counter() - started
+            print(f"re-import  {again.read:,} rows in {again_s:.1f} s = "
+                  f"{again.read / again_s:,.0f} rows/s (unchanged {again.unchanged:,}); "
+                  f"{mem.render()}; load {_load()}\n           {cpu.render(again.read)}",
+                  flush=True)
             whole = UK_ROWS / rate
             print(f"extrapolated to the whole UK file ({UK_ROWS:,} rows): {whole / 60:.1f} min "
                   f"at this rate (goal: under 10 min on 2 cores)")

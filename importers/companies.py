@@ -275,9 +275,12 @@ MAPPERS = {"uk-ch": map_uk_row, "csv": map_csv_row}
 Prepared = tuple[Item, str | None, Mapped | None]  # the item, why it is skipped, or its row
 
 
-def prepare(items: Iterable[Item], recorder: RunRecorder, fmt: str) -> Iterator[Prepared]:
-    """Rows mapped and encoded (names normalised: most of the Python work), ahead of the
-    writes."""
+def prepare(items: Iterable[Item], recorder: RunRecorder, state: ImportState,
+            fmt: str) -> Iterator[Prepared]:
+    """Rows mapped, and encoded (names normalised: most of the Python work) ahead of the
+    writes while every row so far was new. Once the input overlaps what is stored (a new
+    month's file), most rows are unchanged and are not encoded at all: the writer encodes
+    the few it writes."""
     mapper = MAPPERS[fmt]
     retrieved = dt.datetime.now(dt.UTC)
     for seq, item in enumerate(items):
@@ -287,9 +290,11 @@ def prepare(items: Iterable[Item], recorder: RunRecorder, fmt: str) -> Iterator[
             yield item, item.error, None
             continue
         try:
-            yield item, None, encode_mapped(mapper(item.value, seq, retrieved))
+            mapped = mapper(item.value, seq, retrieved)
         except (CompanyRowError, ValueError, TypeError, KeyError) as exc:
             yield item, str(exc), None
+            continue
+        yield item, None, encode_mapped(mapped) if state.optimistic else mapped
 
 
 async def import_items(session: AsyncSession, recorder: RunRecorder, state: ImportState,
@@ -313,7 +318,7 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, state: Impo
 
     async with PendingKeysBuilder(engine) as keys:
         state.name_keys = keys
-        await write_behind(prepare(items, recorder, fmt), batch_size, write)
+        await write_behind(prepare(items, recorder, state, fmt), batch_size, write)
 
 
 async def import_companies(database_url: str, paths: list[str], *, fmt: str = "uk-ch",
