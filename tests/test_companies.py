@@ -130,6 +130,17 @@ async def test_owners_of_a_supplier_named_only_in_words(
     assert owner["via_company"]["dataset"] == "gb-psc"
     assert owner["effective_share"]["min"] == 75
 
+    # The register's company shows the owners recorded under the PSC's record of it.
+    company_id = companies["gb-companies"]["entity"]["id"]
+    r = await client.get(f"/api/v1/entities/{company_id}/owners")
+    assert r.status_code == 200, r.text
+    assert r.json()["items"] == []
+    [linked] = r.json()["linked"]
+    assert linked["entity"]["dataset"] == "gb-psc"
+    assert [o["entity"]["name"] for o in linked["items"]] == [f"Mr {SMITH}"]
+    page = await client.get(f"/entities/{company_id}")
+    assert "Owners recorded under" in page.text and f"Mr {SMITH}" in page.text
+
 
 async def test_psc_totals_line_is_checked(database_url: str, tmp_path: Path) -> None:
     good = await import_psc(database_url, [str(write_psc(tmp_path / "a.txt", psc_lines()))])

@@ -88,6 +88,9 @@ class ChainsOut(msgspec.Struct):
     unspecified: list[UnspecifiedOut]
     cycles: list[list[EntityRef]]
     truncated: bool
+    # The same party's other records (linked: the register's company and the PSC's of one
+    # number) with chains of their own, each as read from that record.
+    linked: list[ChainsOut] = []
 
 
 class GraphEdgeOut(msgspec.Struct, omit_defaults=True):
