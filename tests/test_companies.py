@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from importers.bods import import_bods
 from importers.companies import import_companies
 from importers.ocds import import_ocds
 from importers.psc import import_psc
+from registry.cli import cli
 from registry.links.jobs import run_linking
 from registry.models import Entity, ImportError_, Link
 from tests.companies_support import (
@@ -303,3 +305,21 @@ async def test_status_dissolution_and_former_names_are_exported(
     assert "ACME BUILDERS LIMITED" in acme["properties"]["previousName"]
     page = await client.get(f"/entities/{by_name['HIGHLAND WIDGETS LTD']['id']}")
     assert "<dt>Status</dt><dd>Dissolved</dd>" in page.text
+
+
+def test_the_command(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                     ) -> None:
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path))
+    path = write_uk_zip(tmp_path / "BasicCompanyData.zip", [[ACME, BAD_DATE], [HIGHLAND]])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", "companies", "--format", "uk-ch", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "read 3  imported 2  updated 0  unchanged 0  skipped 1" in result.output
+    assert "bad date in IncorporationDate" in result.output
+    again = runner.invoke(cli, ["import", "companies", "--format", "uk-ch", "--no-link",
+                                str(path)])
+    assert again.exit_code == 0, again.output
+    assert "unchanged 2" in again.output
+    missing = runner.invoke(cli, ["import", "companies", str(path)])
+    assert missing.exit_code == 2 and "--format" in missing.output
