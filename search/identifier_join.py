@@ -28,14 +28,24 @@ from search.matching.model import MATCHER_VERSION
 RULE = "equal identifiers in one scheme decide"
 JOINED = "joined by identifier at import"
 
-_SAME_IDENTIFIER = text("""
-SELECT i1.entity_id AS a, i2.entity_id AS b, i1.scheme AS scheme_a, i2.scheme AS scheme_b,
-       i1.value AS value_a, i2.value AS value_b, i1.normalized AS na, i2.normalized AS nb,
-       e1.name AS name_a, e2.name AS name_b
+# Per identifier at most MAX_SHARED others: a registration is in a few records (register,
+# PSC, BODS, suppliers); a value in hundreds is a placeholder ("N/A", "0") that must not
+# join every record that carries it to every other.
+MAX_SHARED = 50
+
+_SAME_IDENTIFIER = text(f"""
+SELECT i1.entity_id AS a, o.entity_id AS b, i1.scheme AS scheme_a, o.scheme AS scheme_b,
+       i1.value AS value_a, o.value AS value_b, i1.normalized AS na, o.normalized AS nb,
+       e1.name AS name_a, o.name AS name_b
 FROM entity_identifiers i1
 JOIN entities e1 ON e1.id = i1.entity_id
-JOIN entity_identifiers i2 ON i2.normalized = i1.normalized AND i2.entity_id <> i1.entity_id
-JOIN entities e2 ON e2.id = i2.entity_id AND e2.kind = e1.kind AND e2.dataset <> e1.dataset
+CROSS JOIN LATERAL (
+    SELECT i2.entity_id, i2.scheme, i2.value, i2.normalized, e2.name
+    FROM entity_identifiers i2
+    JOIN entities e2 ON e2.id = i2.entity_id AND e2.kind = e1.kind AND e2.dataset <> e1.dataset
+    WHERE i2.normalized = i1.normalized AND i2.entity_id <> i1.entity_id
+    LIMIT {MAX_SHARED}
+) o
 WHERE i1.entity_id = ANY(CAST(:ids AS bigint[]))
 """)
 
