@@ -203,7 +203,9 @@ def map_uk_row(row: dict[str, str], seq: int, retrieved: dt.datetime) -> Mapped:
         addresses=[address] if content["address"] else [],
         data={"status": content["status"], "sic_codes": content["sic_codes"],
               "uri": content["uri"], "country_of_origin": content["country_of_origin"],
-              "source": {**UK_SOURCE, "retrievedAt": retrieved.date().isoformat()}},
+              # The BODS export's statement source.
+              "statement": {"source": {**UK_SOURCE,
+                                       "retrievedAt": retrieved.date().isoformat()}}},
         retrieved_at=retrieved)
     return _mapped(key, content, entity, seq)
 
@@ -265,7 +267,10 @@ def map_csv_row(row: dict[str, str], seq: int, retrieved: dt.datetime) -> Mapped
         country=jurisdiction, jurisdiction=jurisdiction, legal_form=content["legal_form"],
         founding_date=content["founding_date"], dissolution_date=content["dissolution_date"],
         addresses=[address] if content["address"] else [],
-        data={"status": content["status"]}, retrieved_at=retrieved)
+        data={"status": content["status"], "statement": {"source": {
+            "type": ["officialRegister"], "description": f"Company register ({scheme})",
+            "retrievedAt": retrieved.date().isoformat()}}},
+        retrieved_at=retrieved)
     return _mapped(key, content, entity, seq)
 
 

@@ -21,8 +21,10 @@ from importers.companies import import_companies
 from importers.ocds import import_ocds
 from importers.psc import import_psc
 from registry.cli import cli
+from registry.exports.bods import export_bods
 from registry.links.jobs import run_linking
 from registry.models import Entity, ImportError_, Link
+from tests.bods_support import libcove_errors
 from tests.companies_support import (
     ACME,
     ACME_NUMBER,
@@ -323,3 +325,20 @@ def test_the_command(database_url: str, tmp_path: Path, monkeypatch: pytest.Monk
     assert "unchanged 2" in again.output
     missing = runner.invoke(cli, ["import", "companies", str(path)])
     assert missing.exit_code == 2 and "--format" in missing.output
+
+
+async def test_register_companies_export_as_valid_bods(database_url: str,
+                                                       tmp_path: Path) -> None:
+    await import_companies(database_url, [str(write_uk_csv(tmp_path / "c.csv",
+                                                           [ACME, HIGHLAND]))], fmt="uk-ch")
+    out = tmp_path / "bods.json"
+    await export_bods(database_url, out, ["gb-companies"])
+    statements = json.loads(out.read_text())
+    assert libcove_errors(out) == []
+    acme = next(s for s in statements if s["recordId"] == f"GB-COH-{ACME_NUMBER}")
+    assert acme["source"]["description"].startswith("UK Companies House")
+    details = acme["recordDetails"]
+    assert details["name"] == "ACME CONSTRUCTION LIMITED"
+    assert "ACME BUILDERS LIMITED" in details.get("alternateNames", [])
+    highland = next(s for s in statements if s["recordId"] == "GB-COH-SC123456")
+    assert highland["recordDetails"]["dissolutionDate"] == "2022-01-15"
