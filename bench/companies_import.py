@@ -217,6 +217,11 @@ def main() -> None:
             if restarted:
                 print(asyncio.run(_top_statements(url)), flush=True)
             print(f"importer / raw COPY rate: {rate / copy_rate:.2f}")
+            per_row = (cpu.own + cpu.server) / s.read
+            print(f"extrapolated to the whole UK file ({UK_ROWS:,} rows): "
+                  f"{UK_ROWS / rate / 60:.1f} min at this wall-clock rate; "
+                  f"{UK_ROWS * per_row / 2 / 60:.1f} min if its CPU time were spread over 2 "
+                  f"idle cores (goal: under 10 min on 2 cores)", flush=True)
             with MemorySampler() as mem, CpuMeter(pgdata) as cpu:
                 started = time.perf_counter()
                 again = asyncio.run(import_companies(url, [str(path)], fmt="uk-ch",
@@ -227,9 +232,6 @@ def main() -> None:
                   f"{again.read / again_s:,.0f} rows/s (unchanged {again.unchanged:,}); "
                   f"{mem.render()}; load {_load()}\n           {cpu.render(again.read)}",
                   flush=True)
-            whole = UK_ROWS / rate
-            print(f"extrapolated to the whole UK file ({UK_ROWS:,} rows): {whole / 60:.1f} min "
-                  f"at this rate (goal: under 10 min on 2 cores)")
     finally:
         if server is not None:
             if restarted:
