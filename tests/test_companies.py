@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -342,3 +343,34 @@ async def test_register_companies_export_as_valid_bods(database_url: str,
     assert "ACME BUILDERS LIMITED" in details.get("alternateNames", [])
     highland = next(s for s in statements if s["recordId"] == "GB-COH-SC123456")
     assert highland["recordDetails"]["dissolutionDate"] == "2022-01-15"
+
+
+async def test_crash_mid_import_resumes_after_the_last_batch(
+        database_url: str, session: AsyncSession, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importers.companies as companies
+
+    path = write_uk_csv(tmp_path / "c.csv", [ACME, BAD_DATE, HIGHLAND])
+    real = companies.write_mapped
+    calls = 0
+
+    async def dies_on_the_second_batch(*args: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("killed")
+        await real(*args)
+
+    monkeypatch.setattr(companies, "write_mapped", dies_on_the_second_batch)
+    with pytest.raises(RuntimeError, match="killed"):
+        await import_companies(database_url, [str(path)], fmt="uk-ch", batch_size=2)
+    # ACME and the bad row are committed with their checkpoint; HIGHLAND rolled back.
+    keys = set((await session.scalars(select(Entity.source_key))).all())
+    assert keys == {f"GB-COH-{ACME_NUMBER}"}
+    monkeypatch.setattr(companies, "write_mapped", real)
+    resumed = (await import_companies(database_url, [str(path)], fmt="uk-ch",
+                                      batch_size=2)).summary
+    assert (resumed.read, resumed.imported, resumed.skipped) == (1, 1, 0)
+    keys = set((await session.scalars(select(Entity.source_key))).all())
+    assert keys == {f"GB-COH-{ACME_NUMBER}", "GB-COH-SC123456"}
+    assert len((await session.scalars(select(ImportError_))).all()) == 1
