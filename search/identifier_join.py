@@ -36,11 +36,13 @@ MAX_SHARED = 50
 _SAME_IDENTIFIER = text(f"""
 SELECT i1.entity_id AS a, o.entity_id AS b, i1.scheme AS scheme_a, o.scheme AS scheme_b,
        i1.value AS value_a, o.value AS value_b, i1.normalized AS na, o.normalized AS nb,
-       e1.name AS name_a, o.name AS name_b
+       e1.name AS name_a, o.name AS name_b,
+       coalesce(e1.data->>'placeholder' = 'true', false) AS placeholder_a, o.placeholder_b
 FROM entity_identifiers i1
 JOIN entities e1 ON e1.id = i1.entity_id
 CROSS JOIN LATERAL (
-    SELECT i2.entity_id, i2.scheme, i2.value, i2.normalized, e2.name
+    SELECT i2.entity_id, i2.scheme, i2.value, i2.normalized, e2.name,
+           coalesce(e2.data->>'placeholder' = 'true', false) AS placeholder_b
     FROM entity_identifiers i2
     JOIN entities e2 ON e2.id = i2.entity_id AND e2.kind = e1.kind AND e2.dataset <> e1.dataset
     WHERE i2.normalized = i1.normalized AND i2.entity_id <> i1.entity_id
@@ -62,6 +64,16 @@ WHERE links.status = 'candidate' OR (links.status = 'auto' AND links.method <> '
 """)
 
 
+# A placeholder (a PSC company known only by its number) is shown with the name of a
+# record it is joined to: ``data.known_as``, for display only (its own name stays the number
+# its source gave).
+_KNOWN_AS = text("""
+UPDATE entities e SET data = jsonb_set(e.data, '{known_as}', to_jsonb(v.name))
+FROM unnest(CAST(:ids AS bigint[]), CAST(:names AS text[])) AS v(id, name)
+WHERE e.id = v.id AND e.data->>'known_as' IS DISTINCT FROM v.name
+""")
+
+
 def evidence(scheme: str, left: str, right: str, names: tuple[str, str]) -> dict[str, Any]:
     """The evidence of an identifier link, in the shape the matcher stores."""
     return {"matcher_version": MATCHER_VERSION, "method": "identifier", "score": 1.0,
@@ -77,6 +89,7 @@ async def join_by_identifier(session: AsyncSession, entity_ids: Collection[int])
     if not entity_ids:
         return 0
     pairs: dict[tuple[int, int], dict[str, Any]] = {}
+    known_as: dict[int, tuple[int, str]] = {}  # placeholder -> (named record, its name)
     rows = await session.execute(_SAME_IDENTIFIER, {"ids": sorted(set(entity_ids))})
     for r in rows:
         scheme = canonical_scheme(r.scheme_a)
@@ -89,6 +102,17 @@ async def join_by_identifier(session: AsyncSession, entity_ids: Collection[int])
         else:
             key, names = (r.b, r.a), (r.name_b, r.name_a)
         pairs.setdefault(key, evidence(scheme, r.na, r.nb, names))
+        for placeholder, is_placeholder, named, name, named_is_placeholder in (
+                (r.a, r.placeholder_a, r.b, r.name_b, r.placeholder_b),
+                (r.b, r.placeholder_b, r.a, r.name_a, r.placeholder_a)):
+            # The earliest record of the party names it: the same name every time.
+            if (is_placeholder and not named_is_placeholder and name
+                    and (placeholder not in known_as or named < known_as[placeholder][0])):
+                known_as[placeholder] = (named, name)
+    if known_as:
+        ids = sorted(known_as)
+        await session.execute(_KNOWN_AS, {"ids": ids,
+                                          "names": [known_as[i][1] for i in ids]})
     if pairs:
         keys = sorted(pairs)
         await session.execute(_UPSERT, {

@@ -128,11 +128,14 @@ async def test_owners_of_a_supplier_named_only_in_words(
     companies = {c["entity"]["dataset"]: c for c in supplier["companies"]}
     assert companies["gb-companies"]["entity"]["name"] == "ACME CONSTRUCTION LIMITED"
     assert companies["gb-psc"]["entity"]["name"] == ACME_NUMBER
+    # The PSC's company, named only by its number, is shown with the register's name.
+    assert companies["gb-psc"]["entity"]["known_as"] == "ACME CONSTRUCTION LIMITED"
     methods = [h["method"] for h in companies["gb-psc"]["hops"]]
     assert methods == ["name", "identifier"]
     [owner] = supplier["owners"]
     assert owner["entity"]["name"] == f"Mr {SMITH}"
     assert owner["via_company"]["dataset"] == "gb-psc"
+    assert owner["via_company"]["known_as"] == "ACME CONSTRUCTION LIMITED"
     assert owner["effective_share"]["min"] == 75
 
     # The register's company shows the owners recorded under the PSC's record of it.
@@ -145,6 +148,8 @@ async def test_owners_of_a_supplier_named_only_in_words(
     assert [o["entity"]["name"] for o in linked["items"]] == [f"Mr {SMITH}"]
     page = await client.get(f"/entities/{company_id}")
     assert "Owners recorded under" in page.text and f"Mr {SMITH}" in page.text
+    assert f'{ACME_NUMBER}</a> <span class="muted">(ACME CONSTRUCTION LIMITED)</span>' \
+        in page.text
 
 
 async def test_psc_totals_line_is_checked(database_url: str, tmp_path: Path) -> None:
@@ -351,7 +356,7 @@ async def test_crash_mid_import_resumes_after_the_last_batch(
     import importers.companies as companies
 
     path = write_uk_csv(tmp_path / "c.csv", [ACME, BAD_DATE, HIGHLAND])
-    real = companies.write_mapped
+    real = companies.write_mapped  # type: ignore[attr-defined]
     calls = 0
 
     async def dies_on_the_second_batch(*args: Any) -> None:

@@ -41,12 +41,22 @@ class EntityOut(msgspec.Struct, omit_defaults=True):
     nationalities: list[str] = []
     is_closed: bool = False
     updated_at: str | None = None
+    # A placeholder's name from a record it is joined to by identifier (a PSC company named
+    # only by its number: the company register's name of it); its own name stays.
+    known_as: str | None = None
 
 
 def name_out(n: EntityName) -> NameOut:
     return NameOut(name=n.name, type=n.type,
                    valid_from=n.valid_from.isoformat() if n.valid_from else None,
                    valid_to=n.valid_to.isoformat() if n.valid_to else None)
+
+
+def known_as(data: Any) -> str | None:
+    if not isinstance(data, dict) or not data.get("placeholder"):
+        return None
+    name = data.get("known_as")
+    return name if isinstance(name, str) and name else None
 
 
 def _status(data: Any) -> str | None:
@@ -76,4 +86,5 @@ def entity_out(entity: Entity) -> EntityOut:
         nationalities=[str(n) for n in entity.nationalities],
         is_closed=entity.is_closed,
         updated_at=entity.updated_at.isoformat() if entity.updated_at else None,
+        known_as=known_as(entity.data),
     )
