@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from registry.ownership.bulk import (
     resolve_parties,
     write_relationships,
 )
+from search.identifier_join import join_by_identifier
 
 
 @contextmanager
@@ -60,15 +61,19 @@ class ImportState:
     optimistic: bool = True
     # Builds the keys of the names, which the batches then only queue.
     name_keys: PendingKeysBuilder | None = None
+    notes: list[str] = field(default_factory=list)  # for the summary (a source's own totals)
 
 
 @dataclass
 class ImportResult:
     summary: Summary
     dangling: int  # relationship versions naming a record that is not in the dataset (yet)
+    notes: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         text = self.summary.render()
+        for note in self.notes:
+            text += f"\n  {note}"
         if self.dangling:
             text += (f"\n  note: {self.dangling:,} relationship versions name a record not "
                      "imported (yet); they are linked when it is")
@@ -93,7 +98,8 @@ async def run_ownership_import(database_url: str, paths: list[str], dataset: str
 
     summary = await run_import(database_url, dataset=dataset, source=source, paths=paths,
                                body=body, resume=resume, title=title)
-    return ImportResult(summary, state["s"].dangling if "s" in state else 0)
+    return ImportResult(summary, state["s"].dangling if "s" in state else 0,
+                        state["s"].notes if "s" in state else [])
 
 
 def encode_mapped(m: Mapped) -> Mapped:
@@ -154,8 +160,14 @@ async def write_mapped(session: AsyncSession, state: ImportState, recorder: RunR
     ids: dict[str, int] = {}
     if entities:
         settle = state.name_keys.settle if state.name_keys is not None else None
-        ids = (await upsert_entities(session, state.dataset, state.run_id, entities,
-                                     before_replacing=settle)).ids
+        written = await upsert_entities(session, state.dataset, state.run_id, entities,
+                                        before_replacing=settle)
+        ids = written.ids
+        # The same registration in another dataset (register, PSC, BODS) is the same
+        # party, whichever was imported first.
+        with_ids = {e.source_key for e in entities if e.identifiers}
+        await join_by_identifier(session, [ids[k] for k in (written.inserted | written.updated)
+                                           if k in with_ids])
     relationships: list[RelationshipRow] = [m.relationship for m in todo
                                             if m.relationship is not None]
     if relationships:

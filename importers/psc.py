@@ -3,7 +3,9 @@ snapshot (JSON Lines, one PSC a line), onto the same model as BODS.
 
 - The company is an entity ``GB-COH-{company_number}`` (identifier scheme GB-COH). The
   snapshot does not carry its name, so until a richer record arrives it is named by its
-  number; such a placeholder never replaces an entity that describes the same key.
+  number; such a placeholder never replaces an entity that describes the same key. Joined
+  by identifier to the company register's record (``search/identifier_join.py``), it is
+  shown with that record's name (``known_as``).
 - A corporate PSC registered in the UK becomes the company ``GB-COH-{its number}``, so its
   own PSCs continue the chain; other corporate or legal-person PSCs get
   ``psc/{company}/{psc id}``; an individual too.
@@ -84,10 +86,56 @@ DEMONYMS = {"british": "GB", "english": "GB", "welsh": "GB", "scottish": "GB",
             "german": "DE", "spanish": "ES", "italian": "IT", "polish": "PL",
             "dutch": "NL", "indian": "IN", "chinese": "CN", "ukrainian": "UA"}
 RESTRICTED_ADDRESS_KEYS = ("usual_residential_address", "residential_address")
+# The snapshot ends with a totals line, ``{"data": {"kind":
+# "totals#persons-of-significant-control-snapshot", "persons_of_significant_control_count": N,
+# "statements_count": M, "exemptions_count": K}}``: each count is checked against the lines
+# of that kind read.
+TOTALS = {"persons_of_significant_control_count": ("individual", "corporate-entity",
+                                                   "legal-person", "super-secure"),
+          "statements_count": ("persons-with-significant-control-statement",),
+          "exemptions_count": ("exemptions",)}
 
 
 class PscError(ValueError):
     pass
+
+
+class Totals:
+    """Lines read per kind of the totals line, and the totals line itself."""
+
+    def __init__(self) -> None:
+        self.read = dict.fromkeys(TOTALS, 0)
+        self.declared: dict[str, Any] | None = None
+
+    def count(self, line: Any) -> None:
+        data = line.get("data") if isinstance(line, dict) else None
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if not isinstance(kind, str):
+            return
+        if kind.startswith("totals#"):
+            self.declared = data
+            return
+        for key, prefixes in TOTALS.items():
+            if kind.startswith(prefixes):
+                self.read[key] += 1
+                return
+
+    def notes(self, resumed: bool) -> list[str]:
+        if self.declared is None:
+            return []
+        counts = {k: v for k, v in self.declared.items() if k.endswith("_count")}
+        if resumed:
+            return ["totals line found; not checked: this run resumed an interrupted one"]
+        out = []
+        for key, declared in sorted(counts.items()):
+            read = self.read.get(key)
+            if read is None:
+                out.append(f"totals line: {key} {declared} (not a count this importer checks)")
+            elif read == declared:
+                out.append(f"totals line: {key} {declared}, as read")
+            else:
+                out.append(f"totals line: {key} {declared}, but {read} read: MISMATCH")
+        return out
 
 
 def company_number(value: Any) -> str:
@@ -305,6 +353,7 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
     retrieved = dt.datetime.now(dt.UTC)
     batch: list[Mapped] = []
     pending: list[Item] = []
+    totals = Totals()
 
     async def flush() -> None:
         await write_mapped(session, state, recorder, batch)
@@ -321,6 +370,7 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
         if item.error is not None:
             recorder.skip(item.path, item.position, item.error)
         else:
+            totals.count(item.value)
             try:
                 batch.extend(map_line(item.value, len(pending), retrieved))
             except (PscError, ValueError, TypeError, KeyError) as exc:
@@ -328,6 +378,7 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
         if len(pending) >= batch_size:
             await flush()
     await flush()
+    state.notes += totals.notes(resumed=bool(recorder.resume_from))
     return state
 
 

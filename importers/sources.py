@@ -6,10 +6,15 @@ name. Memory stays flat: arrays are streamed with ``ijson``; a single document i
 when the caller names the arrays inside it that hold the records (``releases``, ``records``).
 A value that cannot be parsed comes out as an ``Item`` with ``error`` set and its position, and
 reading goes on with the next one where the format allows it.
+
+``iter_csv_items`` does the same for CSV files with a header row (plain, ``.gz``, or ``.zip``
+archives of parts, as registers publish them): each row is a dict keyed by the header names
+with surrounding spaces removed, positioned by its line.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -220,3 +225,56 @@ def _whole_document(name: str, buf: Any, object_arrays: tuple[str, ...]) -> Item
         return Item(name, 0, "document", value=_decode_line(data))
     except ValueError as exc:
         return Item(name, 0, "document", error=f"invalid JSON: {exc}")
+
+
+def iter_csv_items(paths: Iterable[str | Path]) -> Iterator[Item]:
+    """Rows of CSV files (UTF-8, a header row), each as ``{column: value}`` with column names
+    and values stripped. A row with more cells than the header is an error item."""
+    for path in expand_paths(paths):
+        with path.open("rb") as raw:
+            yield from _iter_csv_stream(str(path), raw)
+
+
+def _iter_csv_stream(name: str, raw: IO[bytes]) -> Iterator[Item]:
+    head = _peek(raw, 4)
+    if head.startswith(GZIP_MAGIC):
+        with gzip.GzipFile(fileobj=raw) as gz:
+            yield from _iter_csv_stream(name, gz)  # type: ignore[arg-type]
+        return
+    if head.startswith(ZIP_MAGIC):
+        with zipfile.ZipFile(raw) as zf:  # type: ignore[arg-type]
+            for member in sorted(zf.namelist()):
+                if member.endswith("/") or Path(member).name.startswith("."):
+                    continue
+                with zf.open(member) as fh:
+                    yield from _iter_csv_stream(f"{name}:{member}", fh)
+        return
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    reader = csv.reader(text)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield Item(name, 0, "line 1", error=f"unreadable CSV header: {exc}")
+        return
+    width = len(header)
+    index = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Item(name, index, f"line {reader.line_num}", error=f"unreadable CSV: {exc}")
+            index += 1
+            continue
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue
+        if len(cells) > width:
+            yield Item(name, index, f"line {reader.line_num}",
+                       error=f"{len(cells)} cells, the header has {width}")
+        else:
+            yield Item(name, index, f"line {reader.line_num}",
+                       value={k: v.strip() for k, v in zip(header, cells, strict=False) if k})
+        index += 1

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from importers.bods import bods_command
+from importers.companies import companies_command
 from importers.psc import psc_command
 from registry.accounts.cli import user_group
 from registry.contracts.cli import export_ocds_command, import_ocds_command
@@ -123,6 +124,7 @@ cli.add_command(link_command)
 export_group.add_command(export_links_command)
 import_group.add_command(bods_command)
 import_group.add_command(psc_command)
+import_group.add_command(companies_command)
 export_group.add_command(bods_export_command)
 
 

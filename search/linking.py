@@ -16,6 +16,8 @@ all probe entities (DESIGN §4).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +73,11 @@ class Probe:
     entity_id: int
     dataset: str
     party: Party
+    # Names with the days they were in force, when the source says (a register's previous
+    # names); names without dates are in force at any date.
+    spans: tuple[tuple[str, dt.date | None, dt.date | None], ...] = ()
+    # The award dates of a supplier: the days its name was written.
+    dates: tuple[dt.date, ...] = ()
 
 
 @dataclass
@@ -104,11 +111,24 @@ ORDER BY 1
 _LOAD = text("""
 SELECT e.id, e.kind, e.dataset, e.country, e.name, e.legal_form, e.birth_date, e.addresses,
        ARRAY(SELECT n.name FROM entity_names n WHERE n.entity_id = e.id ORDER BY n.id) AS names,
+       ARRAY(SELECT n.valid_from FROM entity_names n WHERE n.entity_id = e.id
+             ORDER BY n.id) AS name_from,
+       ARRAY(SELECT n.valid_to FROM entity_names n WHERE n.entity_id = e.id
+             ORDER BY n.id) AS name_to,
        ARRAY(SELECT i.scheme FROM entity_identifiers i WHERE i.entity_id = e.id
              ORDER BY i.id) AS schemes,
        ARRAY(SELECT i.normalized FROM entity_identifiers i WHERE i.entity_id = e.id
              ORDER BY i.id) AS ids
 FROM entities e WHERE e.id = ANY(:ids)
+""")
+
+_AWARD_DATES = text("""
+SELECT s.entity_id, array_agg(DISTINCT CAST(coalesce(a.date, c.date) AS date)) AS dates
+FROM award_suppliers s
+JOIN awards a ON a.id = s.award_id
+JOIN contracts c ON c.id = a.contract_id
+WHERE s.entity_id = ANY(:ids) AND coalesce(a.date, c.date) IS NOT NULL
+GROUP BY s.entity_id
 """)
 
 _BY_IDENTIFIER = text("""
@@ -158,17 +178,55 @@ def _address_text(address: Any) -> str | None:
 
 
 async def load_parties(session: AsyncSession, ids: Iterable[int]) -> dict[int, Probe]:
-    rows = await session.execute(_LOAD, {"ids": list(set(ids))})
+    wanted = list(set(ids))
+    rows = await session.execute(_LOAD, {"ids": wanted})
     out: dict[int, Probe] = {}
     for r in rows:
         names = tuple(dict.fromkeys([r.name, *r.names]))
         identifiers = tuple((canonical_scheme(s), v) for s, v in zip(r.schemes, r.ids,
                                                                      strict=True))
         addresses = tuple(a for a in (_address_text(x) for x in (r.addresses or [])) if a)
+        spans = tuple((n, f, t) for n, f, t in zip(r.names, r.name_from, r.name_to,
+                                                   strict=True) if f or t)
         out[r.id] = Probe(r.id, r.dataset, Party(
             kind=r.kind, names=names, country=r.country, identifiers=identifiers,
-            addresses=addresses, legal_form=r.legal_form, birth_date=r.birth_date))
+            addresses=addresses, legal_form=r.legal_form, birth_date=r.birth_date),
+            spans=spans)
+    if out:
+        for r in await session.execute(_AWARD_DATES, {"ids": wanted}):
+            if r.entity_id in out:
+                out[r.entity_id].dates = tuple(sorted(r.dates))
     return out
+
+
+def names_in_force(target: Probe, dates: Sequence[dt.date]) -> tuple[str, ...] | None:
+    """The target's names in force on one of ``dates`` (award dates), when its names' dates
+    say something else than "all of them"; None: use all its names. A company renamed
+    before the award is not found by its old name, nor by its new one before the change."""
+    if not target.spans or not dates:
+        return None
+    spans = {n: (f, t) for n, f, t in target.spans}
+
+    def in_force(start: dt.date | None, end: dt.date | None) -> bool:
+        return any((start is None or start <= d) and (end is None or d <= end) for d in dates)
+
+    kept = tuple(n for n in target.party.names if n not in spans or in_force(*spans[n]))
+    return kept if kept and kept != target.party.names else None
+
+
+def _on_award_dates(probe: Probe, target: Probe) -> tuple[Probe, Probe, str | None]:
+    """The pair as matching should see it: a supplier's names against the names the other
+    side had on the award dates (either side may be the supplier)."""
+    for supplier, other in ((probe, target), (target, probe)):
+        kept = names_in_force(other, supplier.dates)
+        if kept is not None:
+            days = ", ".join(d.isoformat() for d in supplier.dates[:3])
+            narrowed = Probe(other.entity_id, other.dataset,
+                             dataclasses.replace(other.party, names=kept), other.spans)
+            rule = f"names in force on the award date ({days}) only"
+            return ((narrowed, supplier, rule) if other is probe
+                    else (supplier, narrowed, rule))
+    return probe, target, None
 
 
 def query_names(party: Party) -> list[str]:
@@ -244,8 +302,12 @@ async def link_entities(session: AsyncSession, source: CandidateSource,
             key = (min(pid, other), max(pid, other))
             if key in decided or key in upserts or key in drops:
                 continue
-            left, right = (probe, target) if pid < other else (target, probe)
+            seen_probe, seen_target, dated = _on_award_dates(probe, target)
+            left, right = ((seen_probe, seen_target) if pid < other
+                           else (seen_target, seen_probe))
             result = match(left.party, right.party)
+            if dated is not None:
+                result.rules.append(dated)
             stats.pairs_scored += 1
             if result.status is None:
                 drops.add(key)

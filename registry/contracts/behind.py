@@ -130,6 +130,15 @@ class DonationFoundOut(msgspec.Struct, omit_defaults=True):
     chains: list[PathOut] = []
 
 
+class DissolvedOut(msgspec.Struct, omit_defaults=True):
+    """A company linked to the supplier that its register says was dissolved before the
+    award date: the award went to a company that no longer existed, or the link is wrong."""
+
+    entity: EntityRef
+    dissolution_date: str
+    status: str | None = None
+
+
 class SupplierOut(msgspec.Struct):
     award_id: str
     award_date: str | None  # as published
@@ -145,6 +154,7 @@ class SupplierOut(msgspec.Struct):
     truncated: bool  # a bound on links or chains was hit: there may be more
     donations_from: str = ""  # the first day of the donations window
     donations: list[DonationFoundOut] = []
+    dissolved_before_award: list[DissolvedOut] = []
 
 
 class ContractRef(msgspec.Struct):
@@ -400,6 +410,23 @@ def _parties(hops: Iterable[OwnershipHop]) -> set[int]:
 _hops = link_hops_out  # the public pages import it by this name
 
 
+def _dissolved(f: SupplierFacts, entities: dict[int, Entity]) -> list[DissolvedOut]:
+    out = []
+    for eid, _ in f.cluster:
+        e = entities.get(eid)
+        if e is None or not e.dissolution_date:
+            continue
+        try:
+            day = dt.date.fromisoformat(e.dissolution_date[:10])
+        except ValueError:
+            continue
+        if day < f.as_of:
+            status = e.data.get("status") if isinstance(e.data, dict) else None
+            out.append(DissolvedOut(entity=entity_ref(e), dissolution_date=day.isoformat(),
+                                    status=status if isinstance(status, str) else None))
+    return out
+
+
 def _owner(o: Owner, via: int, entities: dict[int, Entity]) -> OwnerOut:
     return OwnerOut(
         entity=entity_out(entities[o.entity_id]), via_company=entity_ref(entities[via]),
@@ -474,7 +501,7 @@ async def behind(session: AsyncSession, contract: Contract, *,
                 why=[WhyOut(role=x.role.role, entity=entity_ref(entities[x.role.entity_id]),
                             via=entity_ref(entities[x.via])) for x in why])
                 for m, why in f.meetings],
-            truncated=f.truncated,
+            truncated=f.truncated, dissolved_before_award=_dissolved(f, entities),
             donations_from=(f.donations_from or f.as_of).isoformat(),
             donations=[_given(g, entities) for g in f.donations if g.via in entities]))
     buyer_entity = entities.get(contract.buyer_id) if contract.buyer_id is not None else None

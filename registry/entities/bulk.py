@@ -33,6 +33,10 @@ class EntityRow:
     name: str
     statement_id: str  # the version: same id means unchanged, nothing is written
     names: list[tuple[str, str]] = field(default_factory=list)  # (name, type) besides `name`
+    # Names with the days they were in force (previous names from a register): (name, type,
+    # valid from, valid to); the legal name may be given here too, with its dates.
+    dated_names: list[tuple[str, str, dt.date | None, dt.date | None]] = field(
+        default_factory=list)
     identifiers: list[tuple[str, str]] = field(default_factory=list)  # (scheme, value)
     country: str | None = None
     jurisdiction: str | None = None
@@ -56,7 +60,8 @@ class EncodedEntity:
     """An entity row as it is copied: JSON as text, names and identifiers normalised."""
 
     values: tuple[Any, ...]  # in the order of _STAGE_COLUMNS
-    names: list[tuple[str, str, str]]  # (name, type, normalized), the legal name first
+    # (name, type, normalized, valid from, valid to), the legal name first
+    names: list[tuple[str, str, str, dt.date | None, dt.date | None]]
     identifiers: list[tuple[str, str, str]]  # (scheme, value, normalized)
 
 
@@ -65,12 +70,15 @@ def encode_entity(row: EntityRow) -> EncodedEntity:
     with its previous batch, so that the writer has only ids left to add; otherwise
     :func:`upsert_entities` does it."""
     if row.encoded is None:
-        names: list[tuple[str, str, str]] = []
-        seen: set[tuple[str, str]] = set()
+        dates: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = {}
         for name, type_ in [(row.name, "legal"), *row.names]:
-            if name and (name, type_) not in seen:
-                seen.add((name, type_))
-                names.append((name, type_, normalize_name(name)))
+            if name:
+                dates.setdefault((name, type_), (None, None))
+        for name, type_, start, end in row.dated_names:
+            if name:
+                dates[(name, type_)] = (start, end)
+        names = [(name, type_, normalize_name(name), start, end)
+                 for (name, type_), (start, end) in dates.items()]
         identifiers = [(scheme, value, normalize_identifier(scheme, value))
                        for scheme, value in dict.fromkeys(row.identifiers) if scheme and value]
         row.encoded = EncodedEntity(_values(row), names, identifiers)
@@ -223,7 +231,7 @@ async def _write_children(session: AsyncSession, driver: Any,
         await session.execute(
             text("DELETE FROM entity_identifiers WHERE entity_id = ANY(:ids)"),
             {"ids": entity_ids})
-    names: list[tuple[int, str, str, str]] = []
+    names: list[tuple[int, str, str, str, dt.date | None, dt.date | None]] = []
     identifiers: list[tuple[int, str, str, str]] = []
     for entity_id, row in rows.items():
         encoded = encode_entity(row)
@@ -231,7 +239,8 @@ async def _write_children(session: AsyncSession, driver: Any,
         identifiers.extend((entity_id, *i) for i in encoded.identifiers)
     if names:
         await driver.copy_records_to_table(
-            "entity_names", records=names, columns=["entity_id", "name", "type", "normalized"])
+            "entity_names", records=names,
+            columns=["entity_id", "name", "type", "normalized", "valid_from", "valid_to"])
     if identifiers:
         await driver.copy_records_to_table(
             "entity_identifiers", records=identifiers,

@@ -6,12 +6,14 @@ from typing import Any
 
 import msgspec
 
-from registry.models import Entity
+from registry.models import Entity, EntityName
 
 
-class NameOut(msgspec.Struct):
+class NameOut(msgspec.Struct, omit_defaults=True):
     name: str
-    type: str
+    type: str  # legal, alternative, former, ...
+    valid_from: str | None = None  # the days the name was in force, when the source says
+    valid_to: str | None = None
 
 
 class IdentifierOut(msgspec.Struct):
@@ -34,10 +36,32 @@ class EntityOut(msgspec.Struct, omit_defaults=True):
     addresses: list[dict[str, Any]] = []
     founding_date: str | None = None
     dissolution_date: str | None = None
+    status: str | None = None  # as the register writes it: Active, Dissolved, Liquidation...
     birth_date: str | None = None
     nationalities: list[str] = []
     is_closed: bool = False
     updated_at: str | None = None
+    # A placeholder's name from a record it is joined to by identifier (a PSC company named
+    # only by its number: the company register's name of it); its own name stays.
+    known_as: str | None = None
+
+
+def name_out(n: EntityName) -> NameOut:
+    return NameOut(name=n.name, type=n.type,
+                   valid_from=n.valid_from.isoformat() if n.valid_from else None,
+                   valid_to=n.valid_to.isoformat() if n.valid_to else None)
+
+
+def known_as(data: Any) -> str | None:
+    if not isinstance(data, dict) or not data.get("placeholder"):
+        return None
+    name = data.get("known_as")
+    return name if isinstance(name, str) and name else None
+
+
+def _status(data: Any) -> str | None:
+    status = data.get("status") if isinstance(data, dict) else None
+    return status if isinstance(status, str) and status else None
 
 
 def entity_out(entity: Entity) -> EntityOut:
@@ -51,14 +75,16 @@ def entity_out(entity: Entity) -> EntityOut:
         country=entity.country,
         jurisdiction=entity.jurisdiction,
         legal_form=entity.legal_form,
-        names=[NameOut(name=n.name, type=n.type) for n in entity.names],
+        names=[name_out(n) for n in entity.names],
         identifiers=[IdentifierOut(scheme=i.scheme, id=i.value, uri=i.uri)
                      for i in entity.identifiers],
         addresses=[a for a in entity.addresses if isinstance(a, dict)],
         founding_date=entity.founding_date,
         dissolution_date=entity.dissolution_date,
+        status=_status(entity.data),
         birth_date=entity.birth_date,
         nationalities=[str(n) for n in entity.nationalities],
         is_closed=entity.is_closed,
         updated_at=entity.updated_at.isoformat() if entity.updated_at else None,
+        known_as=known_as(entity.data),
     )

@@ -29,6 +29,7 @@ TAX_SUFFIXES = ("-VAT", "-TIN", "-NIF", "-CIF", "-INN")
 ENTITIES_SQL = """
 SELECT e.dataset, e.source_key, e.kind, e.name, e.country, e.jurisdiction, e.legal_form,
        e.founding_date, e.dissolution_date, e.birth_date, e.nationalities, e.addresses,
+       e.data->>'status' AS status,
        (SELECT coalesce(json_agg(json_build_object('n', n.name, 't', n.type)), '[]')
           FROM entity_names n WHERE n.entity_id = e.id) AS names,
        (SELECT coalesce(json_agg(json_build_object('s', i.scheme, 'v', i.value)), '[]')
@@ -119,6 +120,7 @@ def entity_to_ftm(row: Any) -> dict[str, Any]:
         proxy.add("legalForm", row["legal_form"])
         proxy.add("incorporationDate", row["founding_date"])
         proxy.add("dissolutionDate", row["dissolution_date"])
+        proxy.add("status", row["status"])
     for ident in _json(row["identifiers"]):
         scheme, value = ident["s"], ident["v"]
         if scheme in LEI_SCHEMES:

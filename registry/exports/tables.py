@@ -21,10 +21,11 @@ PUBLIC_TABLES: tuple[PublicTable, ...] = (
     PublicTable("entities", """
         SELECT id, dataset, source_key, kind, name, country, jurisdiction, legal_form,
                founding_date, dissolution_date, birth_date, nationalities, addresses,
-               is_closed, statement_id, valid_from, updated_at
+               is_closed, statement_id, valid_from, updated_at, data->>'status' AS status
         FROM entities ORDER BY id"""),
     PublicTable("entity_names", """
-        SELECT entity_id, name, type, lang FROM entity_names ORDER BY entity_id, id"""),
+        SELECT entity_id, name, type, lang, valid_from, valid_to
+        FROM entity_names ORDER BY entity_id, id"""),
     PublicTable("entity_identifiers", """
         SELECT entity_id, scheme, value, normalized, scheme_name, uri
         FROM entity_identifiers ORDER BY entity_id, id"""),

@@ -79,6 +79,10 @@ class EntityName(Base):
     type: Mapped[str] = text_default("legal")  # legal, alternative, former, ...
     lang: Mapped[str | None] = mapped_column(Text)
     normalized: Mapped[str] = text_default()  # search/normalize.py
+    # The days the name was in force, when the source says (previous names of a company,
+    # migration 0025); NULL: not known, in force at any date.
+    valid_from: Mapped[dt.date | None]
+    valid_to: Mapped[dt.date | None]
     entity: Mapped[Entity] = relationship(back_populates="names")
 
 

@@ -15,6 +15,7 @@ from registry.db.session import DbSession
 from registry.models import Entity
 
 from . import service
+from .linked import linked_chains
 from .schemas import ChainsOut, GraphOut, chain_entity_ids, chains_out, graph_out
 
 AS_OF = "The date (YYYY-MM-DD) the chains hold on, at the end of that day; default today."
@@ -58,7 +59,9 @@ class OwnershipController(Controller):
         await _entity(session, entity_id)
         chains = await service.chains_as_of(session, entity_id, as_of, max_depth, direction)
         entities = await service.load_entities(session, chain_entity_ids(chains))
-        return chains_out(chains, entities)
+        out = chains_out(chains, entities)
+        out.linked = await linked_chains(session, entity_id, as_of, max_depth, direction)
+        return out
 
     @get("/{entity_id:int}/graph", operation_id="getEntityOwnershipGraph", opt=access(PUBLIC),
          summary="Ownership graph around an entity, bounded by depth",

@@ -7,14 +7,14 @@ from typing import Any
 
 import msgspec
 
-from registry.entities.schemas import EntityOut, entity_out
+from registry.entities.schemas import EntityOut, entity_out, known_as
 from registry.models import Entity
 
 from .service import Chains, Graph, Hop, InterestInForce, Owner, OwnerPath, summarise
 from .shares import ShareRange
 
 
-class EntityRef(msgspec.Struct):
+class EntityRef(msgspec.Struct, omit_defaults=True):
     """An entity named inside a chain: enough to show it and trace it to its record."""
 
     id: int
@@ -22,6 +22,9 @@ class EntityRef(msgspec.Struct):
     name: str
     dataset: str
     keys: list[str]
+    # A placeholder's name from a record it is joined to (a PSC company named only by its
+    # number: the register's name of it).
+    known_as: str | None = None
 
 
 class ShareOut(msgspec.Struct, omit_defaults=True):
@@ -88,6 +91,9 @@ class ChainsOut(msgspec.Struct):
     unspecified: list[UnspecifiedOut]
     cycles: list[list[EntityRef]]
     truncated: bool
+    # The same party's other records (linked: the register's company and the PSC's of one
+    # number) with chains of their own, each as read from that record.
+    linked: list[ChainsOut] = []
 
 
 class GraphEdgeOut(msgspec.Struct, omit_defaults=True):
@@ -113,7 +119,8 @@ class GraphOut(msgspec.Struct):
 
 
 def entity_ref(e: Entity) -> EntityRef:
-    return EntityRef(id=e.id, kind=e.kind, name=e.name, dataset=e.dataset, keys=[e.source_key])
+    return EntityRef(id=e.id, kind=e.kind, name=e.name, dataset=e.dataset, keys=[e.source_key],
+                     known_as=known_as(e.data))
 
 
 def share_out(s: ShareRange | None) -> ShareOut | None:

@@ -38,6 +38,7 @@ from registry.meetings.views import meeting_views
 from registry.models import Contract
 from registry.ownership import drawing
 from registry.ownership import service as ownership
+from registry.ownership.linked import linked_chains
 from registry.ownership.schemas import chain_entity_ids, chains_out
 from registry.registrants import service as registrants
 from registry.registrants.views import published_views
@@ -133,6 +134,8 @@ class PublicPageController(Controller):
                                                  ownership.DEFAULT_DEPTH, direction)
             chains[direction] = chains_out(found, await ownership.load_entities(
                 db_session, chain_entity_ids(found)))
+            chains[direction].linked = await linked_chains(
+                db_session, entity_id, today, ownership.DEFAULT_DEPTH, direction)
         cluster = await linked_entities(db_session, entity_id)
         linked = await entities_by_id(db_session, {eid for eid, _ in cluster}
                                       | {h.from_id for _, hs in cluster for h in hs})
