@@ -9,7 +9,6 @@ download against a file that changed meanwhile (``latest`` moves on).
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import AsyncIterator
@@ -24,6 +23,7 @@ from litestar.response import Redirect, Stream
 
 from registry.api.access import PUBLIC, access
 from registry.api.problems import Problem
+from registry.pages.render import page
 from registry.settings import Settings
 
 from .publish import LATEST, MANIFEST, latest, read_manifest, snapshots
@@ -125,33 +125,6 @@ def _listing(root: Path) -> dict[str, Any]:
     return {"latest": items[0]["name"] if items else None, "snapshots": items}
 
 
-def _listing_html(listing: dict[str, Any]) -> str:
-    parts = ["<!doctype html><html lang=en><meta charset=utf-8>",
-             "<title>Downloads - Transparency Registry</title>",
-             "<link rel=stylesheet href=/pages/site.css><main><h1>Downloads</h1>",
-             "<p>Published snapshots of every public table and format, newest first. "
-             "<a href=/downloads/index.json>JSON</a>. Files are static: ETag (their "
-             "SHA-256) and Range requests are supported, so downloads resume. Stay current "
-             "between snapshots with <code>/api/v1/changes?since=</code> the snapshot's "
-             "<code>changes_cursor</code>.</p>"]
-    if not listing["snapshots"]:
-        parts.append("<p>Nothing has been published yet.</p>")
-    for snap in listing["snapshots"]:
-        name = html.escape(snap["name"])
-        parts.append(f"<h2 id={name}>{name}</h2><p>Generated "
-                     f"{html.escape(str(snap['generated_at']))}; changes cursor "
-                     f"<code>{html.escape(str(snap['changes_cursor']))}</code>; "
-                     f"<a href=\"{html.escape(snap['manifest'])}\">manifest</a></p>"
-                     "<table><tr><th>file<th>format<th>bytes<th>SHA-256")
-        for f in snap["files"]:
-            parts.append(f"<tr><td><a href=\"{html.escape(f['url'])}\">"
-                         f"{html.escape(f['name'])}</a><td>{html.escape(f['format'])}"
-                         f"<td>{f['bytes']:,}<td><code>{f['sha256']}</code>")
-        parts.append("</table>")
-    parts.append("</main></html>")
-    return "".join(parts)
-
-
 class DownloadController(Controller):
     path = "/downloads"
     tags = ["downloads"]
@@ -159,8 +132,12 @@ class DownloadController(Controller):
     @get("/", operation_id="pageDownloads", opt=access(PUBLIC), media_type="text/html",
          summary="The published snapshots (HTML)")
     async def listing(self, request: Request[Any, Any, Any]) -> Response[str]:
-        return Response(_listing_html(_listing(downloads_root(request))),
-                        media_type="text/html; charset=utf-8")
+        listing = _listing(downloads_root(request))
+        latest = listing["latest"]
+        return page("downloads.html", title="Downloads", request=request, listing=listing,
+                    description="The whole register as dated snapshots: BODS 0.4, OCDS 1.1, "
+                                "FollowTheMoney, JSON Lines, CSV tables with a data package, "
+                                "and links" + (f"; latest {latest}." if latest else "."))
 
     @get("/index.json", operation_id="listDownloads", opt=access(PUBLIC),
          summary="The published snapshots and their files (JSON)")
