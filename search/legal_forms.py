@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -73,17 +72,22 @@ def spelling_key(text: str) -> str:
     return " ".join(fold_latin(t) for t in tokens if t not in CONNECTORS)
 
 
-_DOUBLE = re.compile(r"([a-z])\1")
-
-
 def _deletes(key: str) -> set[str]:
-    # Keys have their doubled letters folded; a deletion can make a new pair, folded too.
-    return {_DOUBLE.sub(r"\1", key[:i] + key[i + 1:]) for i in range(len(key))}
+    # Keys have their doubled letters folded; a deletion that makes a new pair folds it too.
+    out = set()
+    last = len(key) - 1
+    for i in range(len(key)):
+        if 0 < i < last and key[i - 1] == key[i + 1] and key[i - 1].isalpha():
+            out.add(key[:i] + key[i + 2:])
+        else:
+            out.add(key[:i] + key[i + 1:])
+    return out
 
 
 class _Table:
     def __init__(self) -> None:
         self.exact: dict[str, LegalForm] = {}
+        self.tokens: set[str] = set()  # every token of every spelling, for the typo filter
         self._clash: set[str] = set()
         self._fixed: set[str] = set()  # spellings of the first source: the others defer
         self.fuzzy: dict[str, LegalForm | None] = {}
@@ -108,6 +112,7 @@ class _Table:
             del self.exact[key]
 
     def index_typos(self) -> None:
+        self.tokens = {t for key in self.exact for t in key.split()}
         for key, form in self.exact.items():
             if len(key.replace(" ", "")) < FUZZY_MIN:
                 continue
@@ -124,6 +129,14 @@ class _Table:
         size = size if letters is None else min(size, letters)
         if form is not None or size < FUZZY_MIN:
             return form
+        # A typo makes one word unknown; a stretch of a name with no unknown word, or with
+        # two, is not a mistyped legal form (and most stretches of names are the latter).
+        if sum(t not in self.tokens for t in key.split()) != 1:
+            return None
+        return self._typo(key, size)
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019  (one table for the process)
+    def _typo(self, key: str, size: int) -> LegalForm | None:
         # One letter missing or extra (SymSpell: the candidate among the forms' one-letter
         # deletions, or one of its deletions among the forms); one changed letter only in
         # longer spellings, where it is less likely to be another word.
@@ -189,7 +202,17 @@ def _table() -> _Table:
 def _peel(tokens: list[str], from_end: bool) -> tuple[int, LegalForm] | None:
     """The longest legal form at one edge: (tokens it spans, form)."""
     table = _table()
-    for n in range(min(MAX_TOKENS, len(tokens) - 1), 0, -1):  # a name keeps one token
+    edge_first = list(reversed(tokens)) if from_end else tokens
+    # A form's words are the table's words, but for one typo: the window can grow only
+    # while at most one of its words is unknown.
+    limit, unknown = 0, 0
+    for token in edge_first[:min(MAX_TOKENS, len(tokens) - 1)]:  # a name keeps one token
+        if token not in CONNECTORS and fold_latin(token) not in table.tokens:
+            unknown += 1
+            if unknown > 1:
+                break
+        limit += 1
+    for n in range(limit, 0, -1):
         window = tokens[-n:] if from_end else tokens[:n]
         edge = window[0] if from_end else window[-1]
         if edge in CONNECTORS:
