@@ -57,8 +57,10 @@ def export_ocds_command(ctx: Context, out: Path, datasets: tuple[str, ...],
     from registry.db.engine import make_engine, make_sessionmaker
     from registry.exports.ocds import export_ocds
 
+    url = ctx.database().url  # may start and migrate the embedded server: before the loop
+
     async def run() -> None:
-        engine = make_engine(ctx.database().url)
+        engine = make_engine(url)
         try:
             counts = await export_ocds(make_sessionmaker(engine), out,
                                        datasets=list(datasets) or None,
