@@ -1,15 +1,24 @@
 """Reading source files as a stream of JSON values, whatever the packaging.
 
 A PATH is a file or a directory (read recursively, in name order). JSON arrays, JSON Lines,
-single JSON documents, ``.gz`` and ``.zip`` are detected from the content, not trusted from the
-name. Memory stays flat: arrays are streamed with ``ijson``; a single document is streamed too
-when the caller names the arrays inside it that hold the records (``releases``, ``records``).
-A value that cannot be parsed comes out as an ``Item`` with ``error`` set and its position, and
-reading goes on with the next one where the format allows it.
+single JSON documents, concatenated JSON texts (several documents one after another, as
+``ocdskit`` writes and reads them, and RFC 7464 JSON text sequences, each text after a 0x1E
+record separator), ``.gz`` and ``.zip`` are detected from the content, not trusted from the
+name. Memory stays flat: arrays and concatenated documents are streamed with ``ijson``; a
+document is streamed item by item when the caller names the arrays inside it that hold the
+records (``releases``, ``records``). A value that cannot be parsed comes out as an ``Item``
+with ``error`` set and its position, and reading goes on with the next one where the format
+allows it.
+
+Text is UTF-8 unless the caller names another encoding (any that writes JSON's ASCII syntax
+as ASCII: ISO-8859-1, Windows-1252...). A byte that cannot be decoded is reported with its
+file and byte offset: in JSON Lines the line is skipped and the rest read; in a streamed
+document everything before it is read and the rest of the file is not.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -24,6 +33,9 @@ import msgspec
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
+RS = b"\x1e"  # RFC 7464 record separator: starts each text of a JSON text sequence
+BLANK = b" \t\r\n\x1e"  # between JSON texts
+DEFAULT_ENCODING = "utf-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +45,25 @@ class Item:
     position: str  # for people: "line 12", "item 4", "releases item 2"
     value: Any = None
     error: str | None = None
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec's name for ``encoding``; ValueError when Python does not know it or it does
+    not write JSON's syntax as ASCII (UTF-16, UTF-32: JSON exchanged between systems is
+    UTF-8, RFC 8259)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r}") from None
+    probe = b'{"a": [1, "b"]}\n'
+    try:
+        ascii_compatible = probe.decode(name) == probe.decode("ascii")
+    except UnicodeDecodeError:
+        ascii_compatible = False
+    if not ascii_compatible:
+        raise ValueError(f"{encoding!r} does not write JSON's syntax as ASCII; "
+                         "convert the file to UTF-8 first")
+    return name
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -49,18 +80,21 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def iter_items(
-    paths: Iterable[str | Path], *, object_arrays: tuple[str, ...] = ()
+    paths: Iterable[str | Path], *, object_arrays: tuple[str, ...] = (),
+    encoding: str = DEFAULT_ENCODING,
 ) -> Iterator[Item]:
+    encoding = check_encoding(encoding)
     for path in expand_paths(paths):
         with path.open("rb") as raw:
-            yield from _iter_stream(str(path), raw, object_arrays)
+            yield from _iter_stream(str(path), raw, object_arrays, encoding)
 
 
-def _iter_stream(name: str, raw: IO[bytes], object_arrays: tuple[str, ...]) -> Iterator[Item]:
+def _iter_stream(name: str, raw: IO[bytes], object_arrays: tuple[str, ...],
+                 encoding: str) -> Iterator[Item]:
     head = _peek(raw, 4)
     if head.startswith(GZIP_MAGIC):
         with gzip.GzipFile(fileobj=raw) as gz:
-            yield from _iter_stream(name, gz, object_arrays)  # type: ignore[arg-type]
+            yield from _iter_stream(name, gz, object_arrays, encoding)  # type: ignore[arg-type]
         return
     if head.startswith(ZIP_MAGIC):
         with zipfile.ZipFile(raw) as zf:  # type: ignore[arg-type]
@@ -68,18 +102,19 @@ def _iter_stream(name: str, raw: IO[bytes], object_arrays: tuple[str, ...]) -> I
                 if member.endswith("/") or Path(member).name.startswith("."):
                     continue
                 with zf.open(member) as fh:
-                    yield from _iter_stream(f"{name}:{member}", fh, object_arrays)
+                    yield from _iter_stream(f"{name}:{member}", fh, object_arrays, encoding)
         return
     buffered: Any = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
-    first = _first_significant_byte(buffered)
+    first, skipped = _first_significant_byte(buffered)
     if first == b"[":
-        yield from _iter_array(name, buffered, "item", "item")
+        yield from _iter_array(name, Transcoder(buffered, encoding, skipped), "item", "item")
     elif first == b"{":
-        yield from _iter_object_or_lines(name, buffered, object_arrays)
+        yield from _iter_object_or_lines(name, buffered, object_arrays, encoding, skipped)
     elif first == b"":
         return
     else:
-        yield Item(name, 0, "byte 0", error="not JSON: expected '[' or '{' at the start")
+        yield Item(name, 0, f"byte {skipped}",
+                   error="not JSON: expected '[' or '{' at the start")
 
 
 def _peek(raw: IO[bytes], n: int) -> bytes:
@@ -91,55 +126,155 @@ def _peek(raw: IO[bytes], n: int) -> bytes:
     return data
 
 
-def _first_significant_byte(buf: Any) -> bytes:
+def _first_significant_byte(buf: Any) -> tuple[bytes, int]:
+    """The first byte that is not blank (nor a byte order mark), and the bytes read past."""
+    skipped = 0
     while True:
         chunk = buf.peek(64)
         if not chunk:
-            return b""
-        stripped = chunk.lstrip(b" \t\r\n\xef\xbb\xbf")
+            return b"", skipped
+        stripped = chunk.lstrip(BLANK + b"\xef\xbb\xbf")
         if stripped:
-            return bytes(stripped[:1])
-        buf.read(len(chunk))
+            return bytes(stripped[:1]), skipped
+        skipped += len(buf.read(len(chunk)))
 
 
-def _iter_array(name: str, fh: IO[bytes], prefix: str, label: str) -> Iterator[Item]:
+class Transcoder(io.RawIOBase):
+    """The text of ``raw`` as UTF-8 bytes (what ijson and msgspec read): decoded from
+    ``encoding`` (UTF-8 is checked the same way) with record separators read as blanks (0x1E
+    cannot occur inside JSON text). At the first byte that cannot be decoded it hands on
+    what came before, then ends as if the file did; ``failure`` then says where. With
+    ``whole_lines`` what it hands on ends at a line end (a CSV row cut short is not a row)."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, raw: IO[bytes], encoding: str, offset: int = 0, *,
+                 whole_lines: bool = False) -> None:
+        super().__init__()
+        self._raw = raw
+        self._encoding = encoding
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
+        self._offset = offset  # bytes of the source decoded so far
+        self._whole_lines = whole_lines
+        self._out = b""
+        self._pos = 0
+        self._eof = False
+        self.failure: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while self._pos >= len(self._out):
+            if self._eof:
+                return 0
+            self._fill()
+        n = min(len(b), len(self._out) - self._pos)
+        b[:n] = self._out[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def _fill(self) -> None:
+        chunk = self._raw.read(self.CHUNK)
+        pending = self._decoder.getstate()[0]
+        try:
+            text = self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            seen = pending + chunk  # the decoder's error positions count from its buffer
+            offset = self._offset - len(pending) + exc.start
+            self.failure = decode_failure(self._encoding, offset, seen[exc.start:exc.end])
+            text = seen[:exc.start].decode(self._encoding)
+            if self._whole_lines:
+                text = text[:text.rfind("\n") + 1]
+            self._eof = True
+        else:
+            self._offset += len(chunk)
+            self._eof = not chunk
+        self._out = text.replace("\x1e", " ").encode("utf-8")
+        self._pos = 0
+
+
+def decode_failure(encoding: str, offset: int, bad: bytes) -> str:
+    return (f"byte 0x{bad[:1].hex().upper() or '??'} at byte offset {offset:,} cannot be "
+            f"decoded as {encoding} (see --encoding)")
+
+
+def _decode_line(line: bytes, encoding: str = DEFAULT_ENCODING) -> Any:
+    """One JSON value. msgspec is about three times faster than the json module (a bulk import's
+    reader spends most of its time here) and gives the same values; what
+    it refuses (NaN, out-of-range floats, a byte order mark, lone surrogates) is read by json
+    as before, so the same lines are accepted and the same errors reported. A byte that
+    cannot be decoded raises UnicodeDecodeError."""
+    data: bytes | str = line if encoding == DEFAULT_ENCODING else line.decode(encoding)
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return json.loads(data)
+
+
+def _stream_error(source: Transcoder, exc: ijson.JSONError) -> str:
+    """Why a streamed file stopped: a byte that could not be decoded, else the syntax."""
+    if source.failure is not None:
+        return f"{source.failure}; the rest of this file was not read"
+    return f"invalid JSON ({exc}); the rest of this file was not read"
+
+
+def _iter_array(name: str, fh: Transcoder, prefix: str, label: str) -> Iterator[Item]:
+    """The items of a top-level array (of each, when several arrays follow each other)."""
     index = 0
     try:
-        for value in ijson.items(fh, prefix, use_float=True):
+        for value in ijson.items(fh, prefix, use_float=True, multiple_values=True):
             yield Item(name, index, f"{label} {index + 1}", value=value)
             index += 1
     except ijson.JSONError as exc:
         # The rest of the file cannot be located reliably after a syntax error.
+        yield Item(name, index, f"{label} {index + 1}", error=_stream_error(fh, exc))
+        return
+    if fh.failure is not None:  # it ended at a text boundary
         yield Item(name, index, f"{label} {index + 1}",
-                   error=f"invalid JSON ({exc}); the rest of this file was not read")
+                   error=f"{fh.failure}; the rest of this file was not read")
 
 
-def _iter_object_or_lines(name: str, buf: Any,
-                          object_arrays: tuple[str, ...]) -> Iterator[Item]:
-    first_line = buf.peek(1 << 16).split(b"\n", 1)[0]
+def _iter_object_or_lines(name: str, buf: Any, object_arrays: tuple[str, ...],
+                          encoding: str, offset: int) -> Iterator[Item]:
+    first_line = buf.peek(1 << 16).split(b"\n", 1)[0].strip(BLANK)
     try:
-        _decode_line(first_line)
+        _decode_line(first_line, encoding)
         is_lines = True
+    except UnicodeDecodeError:
+        # A JSON line with a bad byte is still a line: it is reported, the rest is read.
+        try:
+            json.loads(first_line.decode(encoding, errors="replace"))
+            is_lines = True
+        except ValueError:
+            is_lines = False
     except ValueError:
         is_lines = False
     if is_lines:
-        yield from _iter_lines(name, buf, object_arrays)
+        yield from _iter_lines(name, buf, object_arrays, encoding, offset)
     elif object_arrays:
-        yield from _iter_object_arrays(name, buf, object_arrays)
+        yield from _iter_object_arrays(name, Transcoder(buf, encoding, offset), object_arrays)
     else:
-        try:
-            yield Item(name, 0, "document", value=_decode_line(buf.read()))
-        except ValueError as exc:
-            yield Item(name, 0, "document", error=f"invalid JSON: {exc}")
+        yield from _iter_array(name, Transcoder(buf, encoding, offset), "", "document")
 
 
-def _iter_lines(name: str, buf: IO[bytes], object_arrays: tuple[str, ...]) -> Iterator[Item]:
+def _iter_lines(name: str, buf: IO[bytes], object_arrays: tuple[str, ...], encoding: str,
+                offset: int) -> Iterator[Item]:
     index = 0
-    for lineno, line in enumerate(buf, start=1):
-        if not line.strip():
+    for lineno, raw in enumerate(buf, start=1):
+        start = offset
+        offset += len(raw)
+        line = raw.strip(BLANK)  # RFC 7464: each text starts with a record separator
+        if not line:
             continue
         try:
-            value = _decode_line(line)
+            value = _decode_line(line, encoding)
+        except UnicodeDecodeError as exc:
+            at = start + len(raw) - len(raw.lstrip(BLANK)) + exc.start
+            yield Item(name, index, f"line {lineno}",
+                       error=decode_failure(encoding, at, bytes(exc.object[exc.start:exc.end])))
+            index += 1
+            continue
         except ValueError as exc:
             yield Item(name, index, f"line {lineno}", error=f"invalid JSON: {exc}")
             index += 1
@@ -157,66 +292,78 @@ def _iter_lines(name: str, buf: IO[bytes], object_arrays: tuple[str, ...]) -> It
             index += 1
 
 
-def _decode_line(line: bytes) -> Any:
-    """One JSON value. msgspec is about three times faster than the json module (a bulk import's
-    reader spends most of its time here) and gives the same values; what
-    it refuses (NaN, out-of-range floats, a byte order mark, lone surrogates) is read by json
-    as before, so the same lines are accepted and the same errors reported."""
-    try:
-        return msgspec.json.decode(line)
-    except msgspec.DecodeError:
-        return json.loads(line)
-
-
 def _iter_object_arrays(
-    name: str, buf: IO[bytes], object_arrays: tuple[str, ...]
+    name: str, fh: Transcoder, object_arrays: tuple[str, ...]
 ) -> Iterator[Item]:
-    """Stream the items of the named top-level arrays of one large JSON object."""
+    """Stream the items of the named top-level arrays of each JSON text (one large package,
+    or several one after another). A text without them is itself a record (one release,
+    say) and comes out whole."""
     wanted = {f"{k}.item": k for k in object_arrays}
-    counts = dict.fromkeys(object_arrays, 0)
+    inside = tuple(f"{k}." for k in object_arrays)
     index = 0
+    text = 0  # ordinal of the current top-level text
+    counts = dict.fromkeys(object_arrays, 0)
+    found = False
+    rest: Any = None  # the text outside the named arrays: small in a package
     builder: Any = None
     item_prefix = ""
-    found = False
+
+    def where() -> str:
+        return "" if text <= 1 else f"text {text} "
+
     try:
-        for prefix, event, value in ijson.parse(buf, use_float=True):
-            if prefix in object_arrays and event == "start_array":
-                found = True
+        for prefix, event, value in ijson.parse(fh, use_float=True, multiple_values=True):
             if builder is not None:
                 builder.event(event, value)
                 if prefix == item_prefix and event in ("end_map", "end_array"):
                     key = wanted[item_prefix]
                     counts[key] += 1
-                    yield Item(name, index, f"{key} item {counts[key]}", value=builder.value)
+                    yield Item(name, index, f"{where()}{key} item {counts[key]}",
+                               value=builder.value)
                     index += 1
                     builder = None
-            elif prefix in wanted and event in ("start_map", "start_array"):
+                continue
+            if prefix in wanted and event in ("start_map", "start_array"):
                 builder = ijson.ObjectBuilder()
                 builder.event(event, value)
                 item_prefix = prefix
+                continue
+            if prefix in object_arrays or prefix.startswith(inside):
+                found = found or (prefix in object_arrays and event == "start_array")
+                continue  # scalars in a named array, and its brackets
+            if prefix == "" and event == "map_key" and value in object_arrays:
+                continue
+            if rest is None:  # a new top-level text
+                text += 1
+                counts = dict.fromkeys(object_arrays, 0)
+                found = False
+                rest = ijson.ObjectBuilder()
+            rest.event(event, value)
+            if prefix == "" and event not in ("start_map", "start_array", "map_key"):
+                if not found:
+                    yield Item(name, index, f"{where()}document".strip(), value=rest.value)
+                    index += 1
+                rest = None
     except ijson.JSONError as exc:
-        yield Item(name, index, f"item {index + 1}",
-                   error=f"invalid JSON ({exc}); the rest of this file was not read")
+        yield Item(name, index, f"{where()}item {index + 1}".strip(),
+                   error=_stream_error(fh, exc))
         return
-    if not found:
-        # None of the named arrays: the document is itself a record (one release, say).
-        yield _whole_document(name, buf, object_arrays)
+    if fh.failure is not None:
+        yield Item(name, index, f"{where()}item {index + 1}".strip(),
+                   error=f"{fh.failure}; the rest of this file was not read")
 
 
-MAX_DOCUMENT = 64 << 20  # a single document without the named arrays is read whole
+def encoding_option(command: Any) -> Any:
+    """``--encoding`` for an import command: checked before anything is read."""
+    import click
 
+    def check(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        try:
+            return check_encoding(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
 
-def _whole_document(name: str, buf: Any, object_arrays: tuple[str, ...]) -> Item:
-    try:
-        buf.seek(0)
-        data = buf.read(MAX_DOCUMENT + 1)
-    except (OSError, ValueError):
-        data = None
-    if data is None or len(data) > MAX_DOCUMENT:
-        return Item(name, 0, "document", error=(
-            f"no {' or '.join(repr(k) for k in object_arrays)} array, and too large to read "
-            "as one record"))
-    try:
-        return Item(name, 0, "document", value=_decode_line(data))
-    except ValueError as exc:
-        return Item(name, 0, "document", error=f"invalid JSON: {exc}")
+    return click.option(
+        "--encoding", default=DEFAULT_ENCODING, show_default=True, callback=check,
+        help="Text encoding of the files (e.g. iso-8859-1, cp1252); a byte that cannot be "
+             "decoded is reported with its file and byte offset.")(command)
