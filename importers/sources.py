@@ -255,7 +255,21 @@ def _iter_object_or_lines(name: str, buf: Any, object_arrays: tuple[str, ...],
     elif object_arrays:
         yield from _iter_object_arrays(name, Transcoder(buf, encoding, offset), object_arrays)
     else:
-        yield from _iter_array(name, Transcoder(buf, encoding, offset), "", "document")
+        yield from _iter_texts(name, Transcoder(buf, encoding, offset))
+
+
+def _iter_texts(name: str, fh: Transcoder) -> Iterator[Item]:
+    """Each JSON text of a file, whole: a lone one is the "document" (BODS refuses a bare
+    statement: its files are arrays), several are "text 1", "text 2"..."""
+    held: Item | None = None  # one text held back until we know whether another follows
+    for item in _iter_array(name, fh, "", "text"):
+        if held is not None:
+            yield held
+        held = item
+    if held is not None and held.index == 0:
+        held = Item(name, 0, "document", value=held.value, error=held.error)
+    if held is not None:
+        yield held
 
 
 def _iter_lines(name: str, buf: IO[bytes], object_arrays: tuple[str, ...], encoding: str,

@@ -127,7 +127,8 @@ def test_concatenated_texts_and_json_text_sequences(tmp_path: Path) -> None:
         ("c.jsonl", "line 1", 5), ("d.json", "item 1", 6), ("d.json", "item 2", 7)]
     # Without named arrays (BODS, PSC) each text is one value.
     (tmp_path / "e.json").write_text(json.dumps({"n": 8}, indent=2) * 2)
-    assert [i.value for i in iter_items([tmp_path / "e.json"])] == [{"n": 8}, {"n": 8}]
+    assert [(i.position, i.value) for i in iter_items([tmp_path / "e.json"])] == [
+        ("text 1", {"n": 8}), ("text 2", {"n": 8})]
 
 
 def test_encodings_and_bytes_that_cannot_be_decoded(tmp_path: Path) -> None:
