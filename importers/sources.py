@@ -156,6 +156,7 @@ class Transcoder(io.RawIOBase):
         self._decoder = codecs.getincrementaldecoder(encoding)("strict")
         self._offset = offset  # bytes of the source decoded so far
         self._whole_lines = whole_lines
+        self._tail = ""  # with whole_lines: the decoded line not handed on yet
         self._out = b""
         self._pos = 0
         self._eof = False
@@ -184,12 +185,15 @@ class Transcoder(io.RawIOBase):
             offset = self._offset - len(pending) + exc.start
             self.failure = decode_failure(self._encoding, offset, seen[exc.start:exc.end])
             text = seen[:exc.start].decode(self._encoding)
-            if self._whole_lines:
-                text = text[:text.rfind("\n") + 1]
             self._eof = True
         else:
             self._offset += len(chunk)
             self._eof = not chunk
+        if self._whole_lines:
+            # The line under way is held back until its end is decoded; a failure drops it.
+            text = self._tail + text
+            cut = len(text) if self._eof and self.failure is None else text.rfind("\n") + 1
+            text, self._tail = text[:cut], text[cut:]
         self._out = text.replace("\x1e", " ").encode("utf-8")
         self._pos = 0
 

@@ -166,3 +166,20 @@ def test_encodings_and_bytes_that_cannot_be_decoded(tmp_path: Path) -> None:
         list(iter_items([lines], encoding="utf-16"))
     with pytest.raises(ValueError, match="unknown encoding"):
         list(iter_items([lines], encoding="klingon"))
+
+
+def test_transcoder_hands_on_whole_lines_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CSV row cut short by a bad byte is not a row, even when it began in an earlier
+    chunk of the file."""
+    import io
+
+    from importers.sources import Transcoder
+
+    monkeypatch.setattr(Transcoder, "CHUNK", 8)
+    data = b"a,b\n1,2\nxyzzy,abcdefgh\xe9ij\nok\n"
+    source = Transcoder(io.BytesIO(data), "utf-8", whole_lines=True)
+    assert io.BufferedReader(source).read() == b"a,b\n1,2\n"
+    assert source.failure is not None and "offset 22 " in source.failure
+    source = Transcoder(io.BytesIO(b"a,b\n1,2345678901\n3,4"), "utf-8", whole_lines=True)
+    assert io.BufferedReader(source).read() == b"a,b\n1,2345678901\n3,4"
+    assert source.failure is None
