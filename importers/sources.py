@@ -12,8 +12,9 @@ allows it.
 
 Text is UTF-8 unless the caller names another encoding (any that writes JSON's ASCII syntax
 as ASCII: ISO-8859-1, Windows-1252...). A byte that cannot be decoded is reported with its
-file and byte offset: in JSON Lines the line is skipped and the rest read; in a streamed
-document everything before it is read and the rest of the file is not.
+file and byte offset, and the record that holds it (the line, the release...) is skipped;
+the rest is read. Only where the byte breaks the JSON syntax (outside a string) does the
+rest of the file go unread, as after any syntax error.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import gzip
 import io
 import json
 import zipfile
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 RS = b"\x1e"  # RFC 7464 record separator: starts each text of a JSON text sequence
 BLANK = b" \t\r\n\x1e"  # between JSON texts
 DEFAULT_ENCODING = "utf-8"
+REPLACEMENT = "\ufffd"  # stands in for a byte that cannot be decoded, until it is reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +145,11 @@ def _first_significant_byte(buf: Any) -> tuple[bytes, int]:
 class Transcoder(io.RawIOBase):
     """The text of ``raw`` as UTF-8 bytes (what ijson and msgspec read): decoded from
     ``encoding`` (UTF-8 is checked the same way) with record separators read as blanks (0x1E
-    cannot occur inside JSON text). At the first byte that cannot be decoded it hands on
-    what came before, then ends as if the file did; ``failure`` then says where. With
-    ``whole_lines`` what it hands on ends at a line end (a CSV row cut short is not a row)."""
+    cannot occur inside JSON text). A byte that cannot be decoded becomes U+FFFD and where it
+    was is queued in ``failures``: the reader skips the record that holds it and reads on.
+    With ``whole_lines`` (CSV, whose records cannot be told from their text) reading stops
+    there instead: what came before is handed on up to its last line end, then the stream
+    ends as if the file did, and ``failure`` says where."""
 
     CHUNK = 1 << 16
 
@@ -154,12 +159,13 @@ class Transcoder(io.RawIOBase):
         self._raw = raw
         self._encoding = encoding
         self._decoder = codecs.getincrementaldecoder(encoding)("strict")
-        self._offset = offset  # bytes of the source decoded so far
+        self._offset = offset  # bytes of the source given to the decoder so far
         self._whole_lines = whole_lines
         self._tail = ""  # with whole_lines: the decoded line not handed on yet
         self._out = b""
         self._pos = 0
         self._eof = False
+        self.failures: deque[str] = deque()
         self.failure: str | None = None
 
     def readable(self) -> bool:
@@ -176,19 +182,32 @@ class Transcoder(io.RawIOBase):
         return n
 
     def _fill(self) -> None:
-        chunk = self._raw.read(self.CHUNK)
-        pending = self._decoder.getstate()[0]
-        try:
-            text = self._decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
-            seen = pending + chunk  # the decoder's error positions count from its buffer
-            offset = self._offset - len(pending) + exc.start
-            self.failure = decode_failure(self._encoding, offset, seen[exc.start:exc.end])
-            text = seen[:exc.start].decode(self._encoding)
-            self._eof = True
-        else:
-            self._offset += len(chunk)
-            self._eof = not chunk
+        data = self._raw.read(self.CHUNK)
+        final = not data
+        parts: list[str] = []
+        while True:
+            pending = self._decoder.getstate()[0]
+            base = self._offset - len(pending)  # where the decoder's buffer starts
+            try:
+                parts.append(self._decoder.decode(data, final))
+                self._offset += len(data)
+                self._eof = final
+                break
+            except UnicodeDecodeError as exc:
+                seen = pending + data  # the decoder's error positions count from its buffer
+                failure = decode_failure(self._encoding, base + exc.start,
+                                         seen[exc.start:exc.end])
+                parts.append(seen[:exc.start].decode(self._encoding))
+                if self._whole_lines:
+                    self.failure = failure
+                    self._eof = True
+                    break
+                self.failures.append(failure)
+                parts.append(REPLACEMENT)
+                self._decoder.reset()
+                self._offset = base + exc.end
+                data = seen[exc.end:]
+        text = "".join(parts)
         if self._whole_lines:
             # The line under way is held back until its end is decoded; a failure drops it.
             text = self._tail + text
@@ -198,9 +217,31 @@ class Transcoder(io.RawIOBase):
         self._pos = 0
 
 
+def _checked(item: Item, fh: Transcoder) -> Item:
+    """``item``, or the report of the bytes in it that could not be decoded (they were read
+    as U+FFFD; the queue of failures is in file order, as the items are)."""
+    if not fh.failures or item.error is not None:
+        return item
+    marks = msgspec.json.encode(item.value).count(REPLACEMENT.encode())
+    if not marks:
+        return item
+    failures = [fh.failures.popleft() for _ in range(min(marks, len(fh.failures)))]
+    more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+    return Item(item.path, item.index, item.position, error=failures[0] + more)
+
+
+def _unclaimed(name: str, index: int, fh: Transcoder) -> Iterator[Item]:
+    """Bytes that could not be decoded and no record claimed (U+FFFD was in a record's text
+    already, say): reported all the same."""
+    while fh.failures:
+        yield Item(name, index, "outside the records",
+                   error=f"{fh.failures.popleft()}; the records were read")
+        index += 1
+
+
 def decode_failure(encoding: str, offset: int, bad: bytes) -> str:
-    return (f"byte 0x{bad[:1].hex().upper() or '??'} at byte offset {offset:,} cannot be "
-            f"decoded as {encoding} (see --encoding)")
+    return (f"cannot decode as {encoding}: byte 0x{bad[:1].hex().upper() or '??'} at byte "
+            f"offset {offset:,} (see --encoding)")
 
 
 def _decode_line(line: bytes, encoding: str = DEFAULT_ENCODING) -> Any:
@@ -217,9 +258,10 @@ def _decode_line(line: bytes, encoding: str = DEFAULT_ENCODING) -> Any:
 
 
 def _stream_error(source: Transcoder, exc: ijson.JSONError) -> str:
-    """Why a streamed file stopped: a byte that could not be decoded, else the syntax."""
-    if source.failure is not None:
-        return f"{source.failure}; the rest of this file was not read"
+    """Why a streamed file stopped: a byte that could not be decoded (outside a string, it
+    breaks the syntax too), else the syntax."""
+    if source.failures:
+        return f"{source.failures.popleft()}; the rest of this file was not read"
     return f"invalid JSON ({exc}); the rest of this file was not read"
 
 
@@ -228,15 +270,13 @@ def _iter_array(name: str, fh: Transcoder, prefix: str, label: str) -> Iterator[
     index = 0
     try:
         for value in ijson.items(fh, prefix, use_float=True, multiple_values=True):
-            yield Item(name, index, f"{label} {index + 1}", value=value)
+            yield _checked(Item(name, index, f"{label} {index + 1}", value=value), fh)
             index += 1
     except ijson.JSONError as exc:
         # The rest of the file cannot be located reliably after a syntax error.
         yield Item(name, index, f"{label} {index + 1}", error=_stream_error(fh, exc))
         return
-    if fh.failure is not None:  # it ended at a text boundary
-        yield Item(name, index, f"{label} {index + 1}",
-                   error=f"{fh.failure}; the rest of this file was not read")
+    yield from _unclaimed(name, index, fh)
 
 
 def _iter_object_or_lines(name: str, buf: Any, object_arrays: tuple[str, ...],
@@ -323,6 +363,7 @@ def _iter_object_arrays(
     counts = dict.fromkeys(object_arrays, 0)
     found = False
     rest: Any = None  # the text outside the named arrays: small in a package
+    rest_failures: list[str] = []  # bytes that could not be decoded in it
     builder: Any = None
     item_prefix = ""
 
@@ -336,8 +377,8 @@ def _iter_object_arrays(
                 if prefix == item_prefix and event in ("end_map", "end_array"):
                     key = wanted[item_prefix]
                     counts[key] += 1
-                    yield Item(name, index, f"{where()}{key} item {counts[key]}",
-                               value=builder.value)
+                    yield _checked(Item(name, index, f"{where()}{key} item {counts[key]}",
+                                        value=builder.value), fh)
                     index += 1
                     builder = None
                 continue
@@ -356,19 +397,30 @@ def _iter_object_arrays(
                 counts = dict.fromkeys(object_arrays, 0)
                 found = False
                 rest = ijson.ObjectBuilder()
+                rest_failures = []
             rest.event(event, value)
+            if isinstance(value, str) and REPLACEMENT in value:
+                # Claimed here, in file order, before any record after it can claim it.
+                rest_failures += [fh.failures.popleft() for _ in range(
+                    min(value.count(REPLACEMENT), len(fh.failures)))]
             if prefix == "" and event not in ("start_map", "start_array", "map_key"):
-                if not found:
-                    yield Item(name, index, f"{where()}document".strip(), value=rest.value)
+                label = f"{where()}document".strip()
+                if not found:  # the text is the record
+                    more = (f" (and {len(rest_failures) - 1} more)"
+                            if len(rest_failures) > 1 else "")
+                    yield (Item(name, index, label, error=rest_failures[0] + more)
+                           if rest_failures else Item(name, index, label, value=rest.value))
+                    index += 1
+                for failure in rest_failures if found else ():
+                    yield Item(name, index, f"{where()}outside the records".strip(),
+                               error=f"{failure}; the records were read")
                     index += 1
                 rest = None
     except ijson.JSONError as exc:
         yield Item(name, index, f"{where()}item {index + 1}".strip(),
                    error=_stream_error(fh, exc))
         return
-    if fh.failure is not None:
-        yield Item(name, index, f"{where()}item {index + 1}".strip(),
-                   error=f"{fh.failure}; the rest of this file was not read")
+    yield from _unclaimed(name, index, fh)
 
 
 def encoding_option(command: Any) -> Any:

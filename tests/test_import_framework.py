@@ -136,22 +136,36 @@ def test_encodings_and_bytes_that_cannot_be_decoded(tmp_path: Path) -> None:
     latin.write_bytes(b'[{"t": "M\xe1laga"},\n {"t": "C\xe1diz"}]')
     assert [i.value["t"] for i in iter_items([latin], encoding="iso-8859-1")] == [
         "Málaga", "Cádiz"]
-    # Read as UTF-8, a streamed file keeps what comes before the bad byte and says where.
+    # Read as UTF-8, a streamed file skips the record with the bad byte, says where it is,
+    # and reads on.
     mixed = tmp_path / "mixed.json"
     mixed.write_bytes(b'[{"t": "ok"},\n {"t": "M\xe1laga"}, {"t": "after"}]')
     items = list(iter_items([mixed]))
-    assert items[0].value == {"t": "ok"}
-    assert len(items) == 2 and items[1].error == (
-        "byte 0xE1 at byte offset 23 cannot be decoded as utf-8 (see --encoding); "
-        "the rest of this file was not read")
+    assert [i.value for i in items] == [{"t": "ok"}, None, {"t": "after"}]
+    assert items[1].position == "item 2" and items[1].error == (
+        "cannot decode as utf-8: byte 0xE1 at byte offset 23 (see --encoding)")
+    # Outside a string the byte breaks the syntax too: what came before is kept.
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(b'[{"t": "ok"},\n {"t"\xe1: "x"}, {"t": "after"}]')
+    items = list(iter_items([broken]))
+    assert items[0].value == {"t": "ok"} and len(items) == 2
+    assert items[1].error == ("cannot decode as utf-8: byte 0xE1 at byte offset 19 "
+                              "(see --encoding); the rest of this file was not read")
     # In a gzipped package, the offset is in the decompressed text.
-    package = b'{\n  "releases": [{"t": "ok"},\n {"t": "\xff"}]}'
+    # Each byte is claimed by the record or the package metadata it is in.
+    package = (b'{\n  "uri": "\xfe", "releases": [{"t": "ok"},\n {"t": "\xff"}, {"t": "x"}],'
+               b'\n "z": "\xfd"}')
     with gzip.open(tmp_path / "p.json.gz", "wb") as fh:
         fh.write(package)
     items = list(iter_items([tmp_path / "p.json.gz"], object_arrays=("releases",)))
-    assert items[0].value == {"t": "ok"} and items[1].error is not None
+    assert [(i.position, i.value, (i.error or "")[:42]) for i in items] == [
+        ("releases item 1", {"t": "ok"}, ""),
+        ("releases item 2", None, "cannot decode as utf-8: byte 0xFF at byte "),
+        ("releases item 3", {"t": "x"}, ""),
+        ("outside the records", None, "cannot decode as utf-8: byte 0xFE at byte "),
+        ("outside the records", None, "cannot decode as utf-8: byte 0xFD at byte ")]
     at = package.index(b"\xff")
-    assert items[1].error.startswith(f"byte 0xFF at byte offset {at} ")
+    assert f"offset {at} " in (items[1].error or "")
     # JSON Lines: only the line with the bad byte is skipped.
     lines = tmp_path / "lines.jsonl"
     lines.write_bytes(b'{"t": "ok"}\n{"t": "M\xe1laga"}\n{"t": "after"}\n')
@@ -159,7 +173,7 @@ def test_encodings_and_bytes_that_cannot_be_decoded(tmp_path: Path) -> None:
     assert [i.value for i in items] == [{"t": "ok"}, None, {"t": "after"}]
     at = lines.read_bytes().index(b"\xe1")
     assert items[1].position == "line 2" and items[1].error == (
-        f"byte 0xE1 at byte offset {at} cannot be decoded as utf-8 (see --encoding)")
+        f"cannot decode as utf-8: byte 0xE1 at byte offset {at} (see --encoding)")
     assert [i.value["t"] for i in iter_items([lines], encoding="latin-1")] == [
         "ok", "Málaga", "after"]
     with pytest.raises(ValueError, match="ASCII"):

@@ -250,5 +250,5 @@ async def test_diary_in_latin1_and_a_byte_that_cannot_be_decoded(
     error = (await session.scalars(select(ImportError_))).one()
     at = path.read_bytes().index(b"\xe1")
     assert error.path == str(path) and error.reason == (
-        f"byte 0xE1 at byte offset {at} cannot be decoded as utf-8 (see --encoding); "
+        f"cannot decode as utf-8: byte 0xE1 at byte offset {at} (see --encoding); "
         "the rest of this file was not read")

@@ -488,8 +488,18 @@ async def test_encoding_latin1_and_a_byte_that_cannot_be_decoded(
     error = (await session.scalars(select(ImportError_))).one()
     assert error.position == "line 2" and error.path == str(lines)
     offset = len(raw[0]) + raw[1].index(b"\xe1")
-    assert error.reason == (f"byte 0xE1 at byte offset {offset:,} cannot be decoded as "
-                            "utf-8 (see --encoding)")
+    assert error.reason == (f"cannot decode as utf-8: byte 0xE1 at byte offset {offset:,} "
+                            "(see --encoding)")
     ocids = set((await session.scalars(
         select(Contract.ocid).where(Contract.dataset == "lines"))).all())
     assert ocids == {releases[1]["ocid"], releases[2]["ocid"]}
+
+    # The package (streamed), read as UTF-8: not refused whole, only the release with the
+    # byte is skipped.
+    summary = await import_ocds(database_url, [latin], dataset="package")
+    assert (summary.read, summary.skipped) == (len(releases), 1), summary.render()
+    reasons = (await session.scalars(select(ImportError_.reason).where(
+        ImportError_.position == "releases item 1"))).all()
+    at = latin.read_bytes().index(b"\xe1")
+    assert reasons == [f"cannot decode as utf-8: byte 0xE1 at byte offset {at:,} "
+                       "(see --encoding)"]
