@@ -12,9 +12,11 @@ COPY registry ./registry
 COPY search ./search
 COPY importers ./importers
 COPY migrations ./migrations
+# Wheels only: the image has no compiler, and needs none (tests/test_packaging.py runs this
+# step's resolution; scripts/setup installs the same way on every test run).
 RUN python -m venv /opt/registry \
- && /opt/registry/bin/pip install --upgrade pip \
- && /opt/registry/bin/pip install .
+ && /opt/registry/bin/pip install --only-binary=:all: --upgrade pip \
+ && /opt/registry/bin/pip install --only-binary=:all: .
 
 FROM python:3.11.10-slim-bookworm AS runtime
 RUN groupadd --system registry && useradd --system --gid registry --home-dir /var/lib/registry \

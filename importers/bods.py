@@ -40,7 +40,7 @@ from importers.ownership_writer import (
 from importers.pipeline import write_behind
 from importers.record_versions import lookup_keys
 from importers.runs import RunRecorder
-from importers.sources import Item
+from importers.sources import DEFAULT_ENCODING, Item, encoding_option
 from registry.links.jobs import link_after_import, link_option
 
 DEFAULT_DATASET = "bods"
@@ -131,11 +131,13 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
 
 
 async def import_bods(database_url: str, paths: list[str], dataset: str = DEFAULT_DATASET,
-                      *, batch_size: int = BATCH_SIZE, resume: bool = True) -> ImportResult:
+                      *, batch_size: int = BATCH_SIZE, resume: bool = True,
+                      encoding: str = DEFAULT_ENCODING) -> ImportResult:
     """Import BODS files into ``dataset``."""
     return await run_ownership_import(
         database_url, paths, dataset, source="bods", title="Beneficial ownership (BODS)",
-        import_items=import_items, batch_size=batch_size, resume=resume)
+        import_items=import_items, batch_size=batch_size, resume=resume,
+        encoding=encoding)
 
 
 @click.command("bods")
@@ -145,14 +147,15 @@ async def import_bods(database_url: str, paths: list[str], dataset: str = DEFAUL
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue an interrupted run of the same files.")
+@encoding_option
 @link_option
 @click.pass_obj
 def bods_command(ctx: Any, paths: tuple[Path, ...], dataset: str, batch_size: int,
-                 resume: bool, link: bool) -> None:
+                 resume: bool, encoding: str, link: bool) -> None:
     """Import BODS 0.4 (or 0.2/0.3) statements: JSON arrays or JSON Lines, .gz, .zip."""
     from registry.cli import run_async
 
     result = run_async(import_bods(ctx.database().url, [str(p) for p in paths], dataset,
-                                   batch_size=batch_size, resume=resume))
+                                   batch_size=batch_size, resume=resume, encoding=encoding))
     click.echo(result.render(), err=True)
     link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

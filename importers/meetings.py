@@ -39,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.runs import RunRecorder, Summary, run_import
-from importers.sources import expand_paths
+from importers.sources import DEFAULT_ENCODING, Transcoder, check_encoding, expand_paths
 from registry.entities.write import set_names
 from registry.meetings.service import find_public_body, reconcile
 from registry.models import (
@@ -66,12 +66,18 @@ class Row:
     error: str | None = None
 
 
-def iter_rows(paths: list[str]) -> Iterator[Row]:
+def iter_rows(paths: list[str], encoding: str = DEFAULT_ENCODING) -> Iterator[Row]:
+    encoding = check_encoding(encoding)
     for path in expand_paths(paths):
-        raw = path.read_bytes()[:2]
-        opener: Any = gzip.open if raw == b"\x1f\x8b" else open
+        with path.open("rb") as fh:
+            magic = fh.read(2)
+        opener: Any = gzip.open if magic == b"\x1f\x8b" else open
         with opener(path, "rb") as binary:
-            text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+            # Decoded (and checked) by the importers' transcoder: a byte that cannot be
+            # decoded ends the file at the line before it, reported with its offset.
+            source = Transcoder(binary, encoding, whole_lines=True)
+            text = io.TextIOWrapper(io.BufferedReader(source), encoding="utf-8-sig",
+                                    newline="")
             reader = csv.DictReader(text)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             missing = [c for c in REQUIRED if c not in header]
@@ -89,6 +95,10 @@ def iter_rows(paths: list[str]) -> Iterator[Row]:
             except (csv.Error, UnicodeDecodeError) as exc:
                 yield Row(str(path), index, f"line {reader.line_num}",
                           error=f"unreadable CSV: {exc}")
+                continue
+            if source.failure is not None:
+                yield Row(str(path), index, f"line {reader.line_num + 1}",
+                          error=f"{source.failure}; the rest of this file was not read")
 
 
 def _split(value: str | None) -> list[str]:
@@ -242,7 +252,8 @@ async def upsert(session: AsyncSession, resolver: Resolver, p: Parsed, run_id: i
 
 
 async def import_meetings(database_url: str, paths: list[str], *,
-                          dataset: str = DEFAULT_DATASET, resume: bool = True) -> Summary:
+                          dataset: str = DEFAULT_DATASET, resume: bool = True,
+                          encoding: str = DEFAULT_ENCODING) -> Summary:
     async def body(session: AsyncSession, recorder: RunRecorder) -> None:
         resolver = Resolver(session, dataset)
         await resolver.load()
@@ -269,7 +280,7 @@ async def import_meetings(database_url: str, paths: list[str], *,
             await recorder.checkpoint(session)
             batch.clear()
 
-        for row in iter_rows(paths):
+        for row in iter_rows(paths, encoding):
             if row.error is not None:
                 recorder.skip(row.path, row.position, row.error)
                 continue

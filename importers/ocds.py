@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.prefetch import prefetched
 from importers.runs import RunRecorder, Summary, run_import
-from importers.sources import iter_items
+from importers.sources import DEFAULT_ENCODING, iter_items
 from registry.db.driver import connection_driver
 
 from . import ocds_compile, ocds_parallel
@@ -57,7 +57,7 @@ class Batch:
 
 
 def read_batches(paths: list[str], recorder: RunRecorder, *, validate: bool,
-                 batch: int) -> Iterator[Batch]:
+                 batch: int, encoding: str = DEFAULT_ENCODING) -> Iterator[Batch]:
     """The input in batches of ``batch`` values; the last one may be empty. Runs in the
     reader thread: it only reads the recorder's resume point, and leaves counting, skip
     reports and checkpoints to the consumer, which applies them with the batch's commit."""
@@ -67,7 +67,7 @@ def read_batches(paths: list[str], recorder: RunRecorder, *, validate: bool,
     def skip(path: str, where: str, reason: str) -> None:
         current.skipped.append((path, where, reason))
 
-    for item in iter_items(paths, object_arrays=("releases", "records")):
+    for item in iter_items(paths, object_arrays=("releases", "records"), encoding=encoding):
         if recorder.should_skip(item.path, item.index):
             continue
         if item.error is not None:
@@ -86,7 +86,8 @@ def read_batches(paths: list[str], recorder: RunRecorder, *, validate: bool,
 
 async def import_values(session: AsyncSession, recorder: RunRecorder, dataset: str,
                         paths: list[str], *, validate: bool = False, batch: int = BATCH,
-                        chunk: int = CHUNK, workers: int = WORKERS) -> None:
+                        chunk: int = CHUNK, workers: int = WORKERS,
+                        encoding: str = DEFAULT_ENCODING) -> None:
     """The body of an import run: stage every release, then compile what changed.
 
     The next batch is read and parsed in a thread while this one is written. The session
@@ -100,7 +101,8 @@ async def import_values(session: AsyncSession, recorder: RunRecorder, dataset: s
     stager = ReleaseStager(session, dataset, recorder.id, validate=validate)
     summary = recorder.summary
     staged = 0
-    reader = prefetched(read_batches(paths, recorder, validate=validate, batch=batch), 1)
+    reader = prefetched(read_batches(paths, recorder, validate=validate, batch=batch,
+                                        encoding=encoding), 1)
     with closing(reader):  # a batch that fails stops the reader thread at once
         for b in reader:
             for path, where, reason in b.skipped:
@@ -157,7 +159,7 @@ def _count(summary: Summary, result: CompileResult) -> None:
 async def import_ocds(database_url: str, paths: Iterable[str | Path], *,
                       dataset: str = DEFAULT_DATASET, validate: bool = False,
                       resume: bool = True, batch: int = BATCH, chunk: int = CHUNK,
-                      workers: int = WORKERS) -> Summary:
+                      workers: int = WORKERS, encoding: str = DEFAULT_ENCODING) -> Summary:
     """Import OCDS files into ``dataset``; returns the run's summary. ``workers``: processes
     that compile in parallel when enough processes are queued (1: compile in this one)."""
     names = [str(p) for p in paths]
@@ -165,7 +167,8 @@ async def import_ocds(database_url: str, paths: Iterable[str | Path], *,
     async def body(session: AsyncSession, recorder: RunRecorder) -> None:
         with fewer_collections():
             await import_values(session, recorder, dataset, names, validate=validate,
-                                batch=batch, chunk=chunk, workers=workers)
+                                batch=batch, chunk=chunk, workers=workers,
+                                encoding=encoding)
 
     return await run_import(database_url, dataset=dataset, source=SOURCE, paths=names,
                             body=body, resume=resume, title=f"OCDS: {dataset}")

@@ -21,7 +21,7 @@ from importers.record_versions import (
     store_versions,
 )
 from importers.runs import RunRecorder, Summary, run_import
-from importers.sources import Item, iter_items
+from importers.sources import DEFAULT_ENCODING, Item, iter_items
 from registry.entities.bulk import EntityRow, encode_entity, upsert_entities
 from registry.ownership.bulk import (
     RelationshipRow,
@@ -86,15 +86,16 @@ ItemImporter = Callable[[AsyncSession, RunRecorder, str, Iterable[Item], int],
 
 async def run_ownership_import(database_url: str, paths: list[str], dataset: str, *,
                                source: str, title: str, import_items: ItemImporter,
-                               batch_size: int, resume: bool) -> ImportResult:
+                               batch_size: int, resume: bool,
+                               encoding: str = DEFAULT_ENCODING) -> ImportResult:
     """One import run of ownership files (BODS or PSC): the items streamed through
     ``import_items`` with the collector out of the way, and the run's summary."""
     state: dict[str, ImportState] = {}
 
     async def body(session: AsyncSession, recorder: RunRecorder) -> None:
         with batch_gc():
-            state["s"] = await import_items(session, recorder, dataset, iter_items(paths),
-                                            batch_size)
+            items = iter_items(paths, encoding=encoding)
+            state["s"] = await import_items(session, recorder, dataset, items, batch_size)
 
     summary = await run_import(database_url, dataset=dataset, source=source, paths=paths,
                                body=body, resume=resume, title=title)

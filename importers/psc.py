@@ -45,7 +45,7 @@ from importers.ownership_writer import (
 )
 from importers.record_versions import VersionRow
 from importers.runs import RunRecorder
-from importers.sources import Item
+from importers.sources import DEFAULT_ENCODING, Item, encoding_option
 from registry.entities.bulk import EntityRow
 from registry.links.jobs import link_after_import, link_option
 from registry.ownership.bulk import InterestRow, RelationshipRow
@@ -383,11 +383,13 @@ async def import_items(session: AsyncSession, recorder: RunRecorder, dataset: st
 
 
 async def import_psc(database_url: str, paths: list[str], dataset: str = DEFAULT_DATASET,
-                     *, batch_size: int = BATCH_SIZE, resume: bool = True) -> ImportResult:
+                     *, batch_size: int = BATCH_SIZE, resume: bool = True,
+                     encoding: str = DEFAULT_ENCODING) -> ImportResult:
     """Import PSC snapshot files into ``dataset``."""
     return await run_ownership_import(
         database_url, paths, dataset, source="psc", title="UK persons with significant control",
-        import_items=import_items, batch_size=batch_size, resume=resume)
+        import_items=import_items, batch_size=batch_size, resume=resume,
+        encoding=encoding)
 
 
 @click.command("psc")
@@ -396,14 +398,15 @@ async def import_psc(database_url: str, paths: list[str], dataset: str = DEFAULT
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue an interrupted run of the same files.")
+@encoding_option
 @link_option
 @click.pass_obj
 def psc_command(ctx: Any, paths: tuple[Path, ...], dataset: str, batch_size: int,
-                resume: bool, link: bool) -> None:
+                resume: bool, encoding: str, link: bool) -> None:
     """Import the UK PSC snapshot (JSON Lines; .gz and .zip too)."""
     from registry.cli import run_async
 
     result = run_async(import_psc(ctx.database().url, [str(p) for p in paths], dataset,
-                                  batch_size=batch_size, resume=resume))
+                                  batch_size=batch_size, resume=resume, encoding=encoding))
     click.echo(result.render(), err=True)
     link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.app import create_app
+from registry.db.engine import make_engine
 from registry.models import Entity
 from registry.settings import Settings
 
@@ -158,3 +159,28 @@ async def test_every_route_declares_who_may_call_it(app: Litestar) -> None:
             assert level in LEVELS, f"{route.path} {handler.http_methods} declares no access"
             checked += 1
     assert checked >= 4
+
+
+async def test_migrations_run_from_inside_an_event_loop(db_factory: Any) -> None:
+    """A command whose coroutine resolves the embedded database late migrates it inside the
+    running loop (``registry export ocds`` did: "asyncio.run() cannot be called from a
+    running event loop")."""
+    from sqlalchemy import text
+
+    from registry.db.migrate import upgrade
+
+    name = f"{db_factory.prefix}_empty"
+    admin = await db_factory._admin()
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = db_factory.url_for(name)
+    upgrade(url)  # synchronously, inside this test's running loop
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM entities"))).scalar() == 0
+    finally:
+        await engine.dispose()
+        await db_factory.drop(url)

@@ -8,6 +8,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,3 +104,96 @@ async def test_run_resumes_after_the_last_checkpoint(session: AsyncSession) -> N
     assert [(e.position, e.reason) for e in errors] == [("line 3", "missing id: recordId")]
     fresh = await RunRecorder.start(session, dataset="t", source="test", paths=["f"])
     assert fresh.id != run.id and not fresh.should_skip("f", 0)
+
+
+def test_concatenated_texts_and_json_text_sequences(tmp_path: Path) -> None:
+    """Several JSON texts one after another (ocdskit's concatenated JSON), also as an RFC 7464
+    sequence: every text is read, not only the first."""
+    packages = [{"uri": "a", "releases": [{"n": 1}, {"n": 2}]},
+                {"uri": "b", "releases": [{"n": 3}]}]
+    (tmp_path / "a.json").write_text("".join(json.dumps(p, indent=2) for p in packages)
+                                     + json.dumps({"n": 4}, indent=2))
+    (tmp_path / "b.json").write_bytes(b"".join(b"\x1e" + json.dumps(p, indent=1).encode()
+                                               + b"\n" for p in packages))
+    (tmp_path / "c.jsonl").write_bytes(b"\x1e" + json.dumps({"n": 5}).encode() + b"\n")
+    (tmp_path / "d.json").write_text(json.dumps([{"n": 6}]) + "\n" + json.dumps([{"n": 7}]))
+    items = list(iter_items([tmp_path], object_arrays=("releases",)))
+    assert not [i.error for i in items if i.error]
+    assert [(Path(i.path).name, i.position, i.value["n"]) for i in items] == [
+        ("a.json", "releases item 1", 1), ("a.json", "releases item 2", 2),
+        ("a.json", "text 2 releases item 1", 3), ("a.json", "text 3 document", 4),
+        ("b.json", "releases item 1", 1), ("b.json", "releases item 2", 2),
+        ("b.json", "text 2 releases item 1", 3),
+        ("c.jsonl", "line 1", 5), ("d.json", "item 1", 6), ("d.json", "item 2", 7)]
+    # Without named arrays (BODS, PSC) each text is one value.
+    (tmp_path / "e.json").write_text(json.dumps({"n": 8}, indent=2) * 2)
+    assert [(i.position, i.value) for i in iter_items([tmp_path / "e.json"])] == [
+        ("text 1", {"n": 8}), ("text 2", {"n": 8})]
+
+
+def test_encodings_and_bytes_that_cannot_be_decoded(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'[{"t": "M\xe1laga"},\n {"t": "C\xe1diz"}]')
+    assert [i.value["t"] for i in iter_items([latin], encoding="iso-8859-1")] == [
+        "Málaga", "Cádiz"]
+    # Read as UTF-8, a streamed file skips the record with the bad byte, says where it is,
+    # and reads on.
+    mixed = tmp_path / "mixed.json"
+    mixed.write_bytes(b'[{"t": "ok"},\n {"t": "M\xe1laga"}, {"t": "after"}]')
+    items = list(iter_items([mixed]))
+    assert [i.value for i in items] == [{"t": "ok"}, None, {"t": "after"}]
+    assert items[1].position == "item 2" and items[1].error == (
+        "cannot decode as utf-8: byte 0xE1 at byte offset 23 (see --encoding)")
+    # Outside a string the byte breaks the syntax too: what came before is kept.
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(b'[{"t": "ok"},\n {"t"\xe1: "x"}, {"t": "after"}]')
+    items = list(iter_items([broken]))
+    assert items[0].value == {"t": "ok"} and len(items) == 2
+    assert items[1].error == ("cannot decode as utf-8: byte 0xE1 at byte offset 19 "
+                              "(see --encoding); the rest of this file was not read")
+    # In a gzipped package, the offset is in the decompressed text.
+    # Each byte is claimed by the record or the package metadata it is in.
+    package = (b'{\n  "uri": "\xfe", "releases": [{"t": "ok"},\n {"t": "\xff"}, {"t": "x"}],'
+               b'\n "z": "\xfd"}')
+    with gzip.open(tmp_path / "p.json.gz", "wb") as fh:
+        fh.write(package)
+    items = list(iter_items([tmp_path / "p.json.gz"], object_arrays=("releases",)))
+    assert [(i.position, i.value, (i.error or "")[:42]) for i in items] == [
+        ("releases item 1", {"t": "ok"}, ""),
+        ("releases item 2", None, "cannot decode as utf-8: byte 0xFF at byte "),
+        ("releases item 3", {"t": "x"}, ""),
+        ("outside the records", None, "cannot decode as utf-8: byte 0xFE at byte "),
+        ("outside the records", None, "cannot decode as utf-8: byte 0xFD at byte ")]
+    at = package.index(b"\xff")
+    assert f"offset {at} " in (items[1].error or "")
+    # JSON Lines: only the line with the bad byte is skipped.
+    lines = tmp_path / "lines.jsonl"
+    lines.write_bytes(b'{"t": "ok"}\n{"t": "M\xe1laga"}\n{"t": "after"}\n')
+    items = list(iter_items([lines]))
+    assert [i.value for i in items] == [{"t": "ok"}, None, {"t": "after"}]
+    at = lines.read_bytes().index(b"\xe1")
+    assert items[1].position == "line 2" and items[1].error == (
+        f"cannot decode as utf-8: byte 0xE1 at byte offset {at} (see --encoding)")
+    assert [i.value["t"] for i in iter_items([lines], encoding="latin-1")] == [
+        "ok", "Málaga", "after"]
+    with pytest.raises(ValueError, match="ASCII"):
+        list(iter_items([lines], encoding="utf-16"))
+    with pytest.raises(ValueError, match="unknown encoding"):
+        list(iter_items([lines], encoding="klingon"))
+
+
+def test_transcoder_hands_on_whole_lines_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CSV row cut short by a bad byte is not a row, even when it began in an earlier
+    chunk of the file."""
+    import io
+
+    from importers.sources import Transcoder
+
+    monkeypatch.setattr(Transcoder, "CHUNK", 8)
+    data = b"a,b\n1,2\nxyzzy,abcdefgh\xe9ij\nok\n"
+    source = Transcoder(io.BytesIO(data), "utf-8", whole_lines=True)
+    assert io.BufferedReader(source).read() == b"a,b\n1,2\n"
+    assert source.failure is not None and "offset 22 " in source.failure
+    source = Transcoder(io.BytesIO(b"a,b\n1,2345678901\n3,4"), "utf-8", whole_lines=True)
+    assert io.BufferedReader(source).read() == b"a,b\n1,2345678901\n3,4"
+    assert source.failure is None

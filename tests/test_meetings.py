@@ -224,3 +224,31 @@ async def test_diary_without_required_columns_is_reported(session: AsyncSession,
     assert summary.skipped == 1 and summary.imported == 0
     error = (await session.scalars(select(ImportError_))).one()
     assert error.position == "line 1" and "missing columns" in error.reason
+
+
+async def test_diary_in_latin1_and_a_byte_that_cannot_be_decoded(
+        session: AsyncSession, database_url: str, tmp_path: Path) -> None:
+    row = {"date": "2025-03-04", "official": "Jose Perez", "institution": "Ayuntamiento",
+           "registrant": "Someone"}
+    path = tmp_path / "latin.csv"
+    with path.open("w", newline="", encoding="iso-8859-1") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        for n, subject in enumerate(["Obras", "Tráfico", "Parques"]):
+            writer.writerow({**{c: "" for c in COLUMNS}, **row, "id": f"m{n}",
+                             "subject": subject})
+    summary = await import_meetings(database_url, [str(path)], dataset="latin",
+                                    encoding="iso-8859-1")
+    assert (summary.imported, summary.skipped) == (3, 0)
+    subjects = set((await session.scalars(select(Meeting.subject))).all())
+    assert subjects == {"Obras", "Tráfico", "Parques"}
+
+    # As UTF-8 the á stops the file: the line before it is imported, and the error names
+    # the byte offset.
+    summary = await import_meetings(database_url, [str(path)], dataset="utf8")
+    assert (summary.imported, summary.skipped) == (1, 1)
+    error = (await session.scalars(select(ImportError_))).one()
+    at = path.read_bytes().index(b"\xe1")
+    assert error.path == str(path) and error.reason == (
+        f"cannot decode as utf-8: byte 0xE1 at byte offset {at} (see --encoding); "
+        "the rest of this file was not read")

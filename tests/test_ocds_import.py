@@ -434,3 +434,72 @@ async def test_a_batch_mixing_stored_and_new_releases_is_written_once(
     assert after.release_count == 3 and len(after.awards) == 1
     assert after.compiled == merge(
         [r for r in releases_in(RELEASES, UPDATE) if r["ocid"] == "ocds-test-001"])
+
+
+async def test_concatenated_packages_and_json_text_sequences_are_read_whole(
+        database_url: str, session: AsyncSession, tmp_path: Path) -> None:
+    """As ocdskit writes them: pretty-printed packages one after another, and an RFC 7464
+    sequence (each package after a 0x1E), give the same contracts as the packages apart."""
+    packages = [json.loads(p.read_text()) for p in (RELEASES, UPDATE)]
+    concatenated = tmp_path / "concatenated.json"
+    concatenated.write_text("".join(json.dumps(p, indent=2) for p in packages))
+    sequence = tmp_path / "sequence.json"
+    sequence.write_bytes(b"".join(b"\x1e" + json.dumps(p, indent=2).encode() + b"\n"
+                                  for p in packages))
+    expected = len(releases_in(RELEASES, UPDATE))
+    for dataset, path in (("concatenated", concatenated), ("sequence", sequence)):
+        summary = await import_ocds(database_url, [path], dataset=dataset)
+        assert (summary.read, summary.skipped) == (expected, 0), summary.render()
+    await import_ocds(database_url, [RELEASES, UPDATE], dataset="apart")
+    session.expire_all()
+    compiled = {}
+    for ds in ("concatenated", "sequence", "apart"):
+        rows = await session.execute(select(Contract.ocid, Contract.compiled)
+                                     .where(Contract.dataset == ds))
+        compiled[ds] = {ocid: value for ocid, value in rows}
+    assert set(compiled["apart"]) == {"ocds-test-001", "ocds-test-002"}
+    assert compiled["concatenated"] == compiled["sequence"] == compiled["apart"]
+
+
+async def test_encoding_latin1_and_a_byte_that_cannot_be_decoded(
+        database_url: str, session: AsyncSession, tmp_path: Path) -> None:
+    releases = releases_in(RELEASES)
+    accented = {**releases[0], "tender": {**releases[0].get("tender", {}),
+                                          "title": "Obras en Málaga"}}
+
+    def latin1(value: Any, indent: int | None = None) -> bytes:
+        # Other scripts stay escaped; the á is the one ISO-8859-1 byte 0xE1.
+        return json.dumps(value, indent=indent).replace("\\u00e1", "á").encode("iso-8859-1")
+
+    latin = tmp_path / "latin1.json"
+    latin.write_bytes(latin1({"uri": "u", "releases": [accented, *releases[1:]]}, indent=2))
+    assert b"M\xe1laga" in latin.read_bytes()
+    summary = await import_ocds(database_url, [latin], dataset="latin", encoding="iso-8859-1")
+    assert summary.skipped == 0 and summary.read == len(releases)
+    assert (await contract(session, releases[0]["ocid"], "latin")).title == "Obras en Málaga"
+
+    # Read as UTF-8 (the default), the same bytes fail at the é: every line but that one is
+    # imported in JSON Lines, and the error names the file and the byte offset.
+    lines = tmp_path / "lines.jsonl"
+    raw = [latin1(r) + b"\n" for r in (releases[1], accented, releases[2])]
+    lines.write_bytes(b"".join(raw))
+    summary = await import_ocds(database_url, [lines], dataset="lines")
+    assert (summary.read, summary.skipped) == (3, 1)
+    error = (await session.scalars(select(ImportError_))).one()
+    assert error.position == "line 2" and error.path == str(lines)
+    offset = len(raw[0]) + raw[1].index(b"\xe1")
+    assert error.reason == (f"cannot decode as utf-8: byte 0xE1 at byte offset {offset:,} "
+                            "(see --encoding)")
+    ocids = set((await session.scalars(
+        select(Contract.ocid).where(Contract.dataset == "lines"))).all())
+    assert ocids == {releases[1]["ocid"], releases[2]["ocid"]}
+
+    # The package (streamed), read as UTF-8: not refused whole, only the release with the
+    # byte is skipped.
+    summary = await import_ocds(database_url, [latin], dataset="package")
+    assert (summary.read, summary.skipped) == (len(releases), 1), summary.render()
+    reasons = (await session.scalars(select(ImportError_.reason).where(
+        ImportError_.position == "releases item 1"))).all()
+    at = latin.read_bytes().index(b"\xe1")
+    assert reasons == [f"cannot decode as utf-8: byte 0xE1 at byte offset {at:,} "
+                       "(see --encoding)"]

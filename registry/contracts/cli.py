@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from importers.sources import encoding_option
 from registry.links.jobs import link_after_import, link_option
 
 if TYPE_CHECKING:  # registry.cli imports this module to register the commands
@@ -26,10 +27,11 @@ if TYPE_CHECKING:  # registry.cli imports this module to register the commands
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes that compile in parallel when many contracting processes are "
                    "queued (default: one per core, at most 4; 1: none).")
+@encoding_option
 @link_option
 @click.pass_obj
 def import_ocds_command(ctx: Context, paths: tuple[str, ...], dataset: str, validate: bool,
-                        resume: bool, workers: int | None, link: bool) -> None:
+                        resume: bool, workers: int | None, encoding: str, link: bool) -> None:
     """OCDS release or record packages, JSON Lines of releases or packages, .gz, .zip.
 
     Releases of one ocid are compiled into a contract by the OCDS merge rules.
@@ -39,7 +41,8 @@ def import_ocds_command(ctx: Context, paths: tuple[str, ...], dataset: str, vali
 
     db = ctx.database()
     summary = asyncio.run(import_ocds(db.url, list(paths), dataset=dataset, validate=validate,
-                                    resume=resume, workers=workers or WORKERS))
+                                    resume=resume, workers=workers or WORKERS,
+                                    encoding=encoding))
     click.echo(summary.render(), err=True)
     link_after_import(db.url, ctx.settings, summary.run_id, link)
 
@@ -57,8 +60,10 @@ def export_ocds_command(ctx: Context, out: Path, datasets: tuple[str, ...],
     from registry.db.engine import make_engine, make_sessionmaker
     from registry.exports.ocds import export_ocds
 
+    url = ctx.database().url  # may start and migrate the embedded server: before the loop
+
     async def run() -> None:
-        engine = make_engine(ctx.database().url)
+        engine = make_engine(url)
         try:
             counts = await export_ocds(make_sessionmaker(engine), out,
                                        datasets=list(datasets) or None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -20,5 +22,17 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Upgrade to every head: feature branches of the migration graph may run side by side."""
-    command.upgrade(alembic_config(database_url), revision)
+    """Upgrade to every head: feature branches of the migration graph may run side by side.
+
+    Callable with or without a running event loop: ``migrations/env.py`` runs the async
+    engine in an event loop of its own (``asyncio.run``), which cannot start inside another,
+    so a caller inside a loop (a command's coroutine that resolves the database late) has the
+    migrations run on a thread of their own and waits for them."""
+    cfg = alembic_config(database_url)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(cfg, revision)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="migrate") as pool:
+        pool.submit(command.upgrade, cfg, revision).result()

@@ -26,8 +26,15 @@ pass_context = click.pass_obj
 run_async = asyncio.run
 
 
-async def _with_backend(ctx: Context, work: Callable[[Any, IndexedBackend], Awaitable[T]]) -> T:
-    engine = make_engine(ctx.database().url)
+def _with_backend(ctx: Context, work: Callable[[Any, IndexedBackend], Awaitable[T]]) -> T:
+    """``work`` with a session factory and the configured backend, in an event loop of its
+    own; the database is resolved first (it may start and migrate the embedded server)."""
+    return run_async(_backend_work(ctx.database().url, ctx, work))
+
+
+async def _backend_work(url: str, ctx: Context,
+                        work: Callable[[Any, IndexedBackend], Awaitable[T]]) -> T:
+    engine = make_engine(url)
     sessionmaker = make_sessionmaker(engine)
     backend = make_backend(ctx.settings, sessionmaker)
     try:
@@ -54,7 +61,7 @@ def rebuild_command(ctx: Context) -> None:
         with tqdm(unit=" rec", desc=f"rebuild {backend.name}", file=sys.stderr) as bar:
             return await sync.rebuild(sessionmaker, backend, progress=bar.update)
 
-    count = run_async(_with_backend(ctx, work))
+    count = _with_backend(ctx, work)
     click.echo(f"Rebuilt the {'OpenSearch' if ctx.settings.opensearch_url else 'PostgreSQL'} "
                f"index: {count} written.", err=True)
 
@@ -67,7 +74,7 @@ def sync_command(ctx: Context) -> None:
         with tqdm(unit=" ent", desc=f"sync {backend.name}", file=sys.stderr) as bar:
             return await sync.drain(sessionmaker, backend, progress=bar.update)
 
-    count = run_async(_with_backend(ctx, work))
+    count = _with_backend(ctx, work)
     click.echo(f"Indexed {count} entities; the outbox is empty.", err=True)
 
 
@@ -85,4 +92,4 @@ def status_command(ctx: Context) -> None:
                           "lag_seconds": round(queued.lag_seconds, 1)}
         return info
 
-    click.echo(json.dumps(run_async(_with_backend(ctx, work)), indent=2))
+    click.echo(json.dumps(_with_backend(ctx, work), indent=2))
