@@ -40,6 +40,7 @@ from sqlalchemy import text
 
 from registry.db.embedded import ensure_database, start_embedded
 from registry.db.engine import make_engine
+from tests.companies_support import ACME, ACME_NUMBER, write_uk_csv
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("REGISTRY_TEST_DATABASE_URL")),
@@ -109,6 +110,18 @@ EXPORT_OCDS = documented(
     "registry export ocds --out x.json",
     "registry export ocds --out {work}/ocds.out --dataset ocds --dataset demo-ocds "
     "--format jsonl")
+IMPORT_DONATIONS = documented(
+    "registry import donations PATH... [--format uk-ec|csv] [--dataset NAME] [--no-resume]",
+    "registry import donations {donations} --format uk-ec --dataset uk-ec --no-resume")
+IMPORT_COMPANIES = documented(
+    "registry import companies PATH... --format uk-ch|csv [--dataset D] [--no-resume]",
+    "registry import companies {companies} --format uk-ch --dataset gb-companies")
+PUBLISH = documented(
+    "registry publish [--out DIR] [--keep N]",
+    "registry publish --out {work}/snapshots --keep 2")
+DIFF = documented(
+    "registry diff OLD NEW [--out PATH]",
+    "registry diff {old} {new} --out {work}/diff.jsonl")
 INDEX_STATUS = documented("registry index status")
 INDEX_SYNC = documented("registry index sync")
 INDEX_REBUILD = documented("registry index rebuild")
@@ -337,6 +350,39 @@ def test_imports(registry: Registry) -> None:
     out = registry.run(IMPORT_MEETINGS, diary=DATA / "meetings" / "diary.csv").stderr
     assert _summary(out) == {"read": 2, "imported": 2, "updated": 0, "unchanged": 0,
                              "skipped": 0}, out
+
+
+# The UK Electoral Commission's columns, as published (../shared/formats).
+EC_HEADER = ("ECRef,RegulatedEntityName,RegulatedEntityType,Value,AcceptedDate,"
+             "AccountingUnitName,DonorName,AccountingUnitsAsCentralParty,IsSponsorship,"
+             "DonorStatus,RegulatedDoneeType,CompanyRegistrationNumber,Postcode,DonationType,"
+             "NatureOfDonation,PurposeOfVisit,DonationAction,ReceivedDate,ReportedDate,"
+             "IsReportedPrePoll,ReportingPeriodName,IsBequest,IsAggregation")
+
+
+def test_register_and_donation_imports(registry: Registry) -> None:
+    companies = write_uk_csv(registry.work / "BasicCompanyData.csv", [ACME])
+    out = registry.run(IMPORT_COMPANIES, companies=companies).stderr
+    assert _summary(out)["imported"] == 1, out
+    donations = registry.work / "donations.csv"
+    donations.write_text(EC_HEADER + "\n" + ",".join([
+        "NC0001", "Progress Party", "Political Party", '"£12,500.00"', "05/01/2024", "",
+        "ACME CONSTRUCTION LTD", "False", "False", "Company", "", ACME_NUMBER.lstrip("0"), "",
+        "Cash", "", "", "Accepted", "", "", "False", "Q1 2024", "False", "False"]) + "\n",
+        encoding="utf-8")
+    out = registry.run(IMPORT_DONATIONS, donations=donations).stderr
+    assert _summary(out)["imported"] == 1, out
+
+
+def test_publish_and_diff(registry: Registry) -> None:
+    snapshots = registry.work / "snapshots"
+    registry.run(PUBLISH)
+    registry.run(IMPORT_MEETINGS, diary=DATA / "meetings" / "diary.csv")  # changes nothing
+    registry.run(PUBLISH)
+    folders = sorted(p for p in snapshots.iterdir() if p.is_dir() and p.name[0].isdigit())
+    assert len(folders) == 2 and (folders[-1] / "datapackage.json").exists()
+    registry.run(DIFF, old=folders[0], new=folders[1])
+    assert (registry.work / "diff.jsonl").exists()
 
 
 def test_link(registry: Registry) -> None:
