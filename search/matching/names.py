@@ -5,7 +5,8 @@ Legal forms come out first (``search/legal_forms.py``: rigour's organisation typ
 20275 and a few procurement spellings, in any script and transliteration), so that
 ``Acme Construction Ltd`` and ``ACME CONSTRUCTION LIMITED`` compare as ``acme construction``
 with a legal-form agreement on the side. The rest is transliterated and tokenised
-(``search/text.py``). German names get a second variant with umlauts expanded (``Müller`` = ``Mueller``), compared as an alternative.
+(``search/text.py``). German names get a second variant with umlauts expanded
+(``Müller`` = ``Mueller``), compared as an alternative.
 """
 
 from __future__ import annotations
