@@ -394,7 +394,13 @@ async def test_approval_links_the_entry(client: HttpClient, session: AsyncSessio
     number = published["registration_number"]
     ids = await ids_by_key(session)
     link = await link_between(session, ids[f"{number}/client/1"], ids["GB-COH-01234567"])
-    assert link is not None and link.status == "auto"
+    # A self-declared identifier proposes the link; the registrar confirms it.
+    assert link is not None and link.status == "candidate"
+    [s] = (await behind(client))["suppliers"]
+    assert {x["registrant"]["registration_number"] for x in s["lobbying"]} == {"R000001"}
+    r = await client.post(f"/api/v1/links/{link.id}/decision", headers=registrar,
+                          json={"decision": "confirmed", "comment": "number checked"})
+    assert r.status_code == 200
     [s] = (await behind(client))["suppliers"]
     assert {(x["role"], x["registrant"]["registration_number"]) for x in s["lobbying"]} == {
         ("client", "R000001"), ("client", number)}

@@ -28,6 +28,11 @@ class TokenOut(msgspec.Struct):
     expires_in: int
 
 
+class InvitationToMe(msgspec.Struct):
+    registrant_id: int
+    name: str
+
+
 class MembershipOut(msgspec.Struct):
     registrant_id: int
     name: str

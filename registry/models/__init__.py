@@ -3,7 +3,7 @@
 Import this package to register every table on ``Base.metadata`` (Alembic does).
 """
 
-from .accounts import ApiKey, AuditLog, LoginAttempt, RegistrantMember, User
+from .accounts import ApiKey, AuditLog, LoginAttempt, RegistrantInvitation, RegistrantMember, User
 from .base import Base
 from .entities import Entity, EntityIdentifier, EntityName
 from .links import Link
@@ -56,6 +56,7 @@ __all__ = [
     "MeetingOfficial",
     "RecordVersion",
     "Registrant",
+    "RegistrantInvitation",
     "RegistrantMember",
     "RegistrantVersion",
     "Relationship",

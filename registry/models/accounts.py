@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Index, Text, text
+from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, created_at, flag, json_object, pk, text_default
@@ -32,6 +32,21 @@ class RegistrantMember(Base):
                                          primary_key=True)
     registrant_id: Mapped[int] = mapped_column(
         ForeignKey("registrants.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = created_at()
+
+
+class RegistrantInvitation(Base):
+    """A member's invitation to another account (migration 0021): it becomes a member only
+    by accepting, so nobody is added to an entry, or learns who has an account, unasked."""
+
+    __tablename__ = "registrant_invitations"
+    __table_args__ = (UniqueConstraint("registrant_id", "email",
+                                       name="uq_registrant_invitations_registrant_email"),)
+    id: Mapped[int] = pk()
+    registrant_id: Mapped[int] = mapped_column(
+        ForeignKey("registrants.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(Text, index=True)  # lower case
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = created_at()
 
 

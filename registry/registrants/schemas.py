@@ -10,7 +10,7 @@ every field is optional here; ``validate.py`` says what submission requires.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -173,12 +173,18 @@ class Decision(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: str
+    email: Annotated[str, msgspec.Meta(max_length=320)]
 
 
 class MemberOut(msgspec.Struct):
     user_id: int
     email: str
+
+
+class InvitationOut(msgspec.Struct):
+    registrant_id: int
+    email: str
+    status: str = "invited"
 
 
 class PendingOut(msgspec.Struct):
