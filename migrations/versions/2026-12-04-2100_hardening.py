@@ -11,6 +11,7 @@ them in ``restricted`` from now on). The rule is ``registry/privacy.py``'s; the 
 its copy at this revision.
 
 ``registrant_invitations``: a member invites another account, which joins only by accepting.
+``login_attempts.kind``: sign-ups are counted per client address too.
 """
 
 from __future__ import annotations
@@ -88,7 +89,11 @@ def upgrade() -> None:
                             name="uq_registrant_invitations_registrant_email"),
     )
     op.create_index("ix_registrant_invitations_email", "registrant_invitations", ["email"])
+    # Sign-ups are throttled per client address like failed sign-ins.
+    op.add_column("login_attempts", sa.Column("kind", sa.Text(), nullable=False,
+                                              server_default="sign-in"))
 
 
 def downgrade() -> None:
+    op.drop_column("login_attempts", "kind")
     op.drop_table("registrant_invitations")

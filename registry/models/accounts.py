@@ -64,13 +64,14 @@ class ApiKey(Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins, for throttling by e-mail and by client address."""
+    """Failed sign-ins and all sign-up attempts, for throttling by client address."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index(None, "email", "at"), Index(None, "ip", "at"))
     id: Mapped[int] = pk()
     email: Mapped[str] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = text_default("sign-in")  # sign-in | sign-up (migration 0021)
     at: Mapped[dt.datetime] = created_at()
 
 
