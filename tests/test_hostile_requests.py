@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from registry.accounts.service import is_email
+from registry.settings import Settings
 from search.identifiers import _DE_REGISTER, normalize_identifier
 
 Client = AsyncTestClient[Litestar]
@@ -64,3 +68,24 @@ async def test_match_has_a_budget_per_query(client: Client) -> None:
         name=["Acme"], registrationNumber=["DE-CR:HRB" + " " * 490 + "x"]))
     assert r.status_code == 200
     _fast(2.0, started)
+
+
+def test_the_secret_key_file_is_never_read_half_written(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    # An empty key file (a writer that died mid-write) is no key.
+    (tmp_path / "secret_key").write_text("")
+    key = settings.effective_secret_key()
+    assert len(key) > 40 and (tmp_path / "secret_key").read_text() == key
+    # Processes starting at the same moment all end up with one whole key.
+    fresh = tmp_path / "fresh"
+    barrier = threading.Barrier(12)
+
+    def start() -> str:
+        barrier.wait()
+        return Settings(data_dir=fresh).effective_secret_key()
+
+    with ThreadPoolExecutor(12) as pool:
+        keys = set(pool.map(lambda _: start(), range(12)))
+    assert len(keys) == 1 and len(keys.pop()) > 40
+    assert [p.name for p in fresh.iterdir()] == ["secret_key"]  # no temporary file left
+    assert (fresh / "secret_key").stat().st_mode & 0o777 == 0o600
