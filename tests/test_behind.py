@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import registry.contracts.behind as behind_module
 from importers.bods import import_bods
 from importers.ocds import write_releases
 from registry.cli import cli
@@ -477,3 +478,13 @@ async def test_undisclosed_owners_and_loops_behind_a_supplier(
     page = await client.get("/contracts/ocds-city-a")
     assert page.status_code == 200
     assert "owner not disclosed" in page.text and "Ownership loops" in page.text
+
+
+async def test_one_request_has_a_budget_of_walks(
+        client: HttpClient, linked: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    [s] = (await behind(client))["suppliers"]
+    assert not s["truncated"] and s["owners"]
+    # Awards x suppliers x companies x owners multiply: past the budget the answer says so.
+    monkeypatch.setattr(behind_module, "MAX_WALKS", 2)
+    [s] = (await behind(client))["suppliers"]
+    assert s["truncated"]
