@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -68,6 +69,13 @@ class SearchBackend(Protocol):
     async def health(self) -> bool: ...
 
 
+# How deep anyone may page: OpenSearch refuses a ``from`` + ``size`` past its
+# ``index.max_result_window`` (10,000), and a refused search marked the backend down for
+# every caller. Checked before a query reaches any backend.
+MAX_RESULT_WINDOW = 10_000
+INT64_MAX = 2**63 - 1
+
+
 class InvalidCursor(ValueError):
     """A cursor this service did not issue (the API answers 400 naming ``cursor``)."""
 
@@ -83,10 +91,14 @@ def decode_cursor(cursor: str) -> tuple[float, int, int]:
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         score, entity_id, offset = value
-        if int(offset) < 0:
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            raise TypeError(value)
+        if not 0 <= int(offset) <= MAX_RESULT_WINDOW or not 0 <= int(entity_id) <= INT64_MAX:
             raise ValueError(offset)
+        if not math.isfinite(float(score)):
+            raise ValueError(score)
         return float(score), int(entity_id), int(offset)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidCursor(cursor) from exc
 
 

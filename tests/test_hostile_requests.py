@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 
 from registry.accounts.service import is_email
+from registry.db import limits
 from registry.settings import Settings
 from search.identifiers import _DE_REGISTER, normalize_identifier
 
@@ -89,3 +94,84 @@ def test_the_secret_key_file_is_never_read_half_written(tmp_path: Path) -> None:
     assert len(keys) == 1 and len(keys.pop()) > 40
     assert [p.name for p in fresh.iterdir()] == ["secret_key"]  # no temporary file left
     assert (fresh / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def _problem(r: Any, status: int, field: str | None = None) -> None:
+    assert r.status_code == status, (r.status_code, r.text[:300])
+    assert r.headers["content-type"].startswith("application/problem+json")
+    if field is not None:
+        assert r.json()["field"] == field, r.json()
+
+
+async def test_bad_input_is_a_4xx_naming_the_field(client: Client) -> None:
+    odd = base64.urlsafe_b64encode(json.dumps({"a": 1}).encode()).decode()
+    short = base64.urlsafe_b64encode(b"[1]").decode()
+    huge = base64.urlsafe_b64encode(json.dumps([10**30]).encode()).decode()
+    for url in (f"/api/v1/entities?cursor={odd}", f"/api/v1/meetings?cursor={short}",
+                f"/api/v1/contracts?cursor={short}", f"/api/v1/entities?cursor={huge}",
+                f"/api/v1/links?cursor={huge}", f"/api/v1/registrants?cursor={odd}"):
+        _problem(await client.get(url), 400, "cursor")
+    _problem(await client.get("/api/v1/entities/99999999999999999999"), 400, "entity_id")
+    _problem(await client.get("/api/v1/meetings?registrant_id=99999999999999999999"), 400,
+             "registrant_id")
+    for day in ("9999-12-31", "0001-01-01"):
+        _problem(await client.get(f"/api/v1/entities/1/owners?as_of={day}"), 400, "as_of")
+        _problem(await client.get(f"/api/v1/meetings?date_to={day}"), 400, "date_to")
+        _problem(await client.get(f"/api/v1/contracts?date_from={day}"), 400, "date_from")
+    _problem(await client.get("/api/v1/search?q=a%00b"), 400, "q")
+    _problem(await client.get("/api/v1/exports/bods?dataset=%00"), 400, "dataset")
+    _problem(await client.get("/api/v1/search?q=%ff"), 400, "q")
+    deep = "[" * 5_000 + "]" * 5_000
+    r = await client.post("/api/v1/match", content=deep,
+                          headers={"content-type": "application/json"})
+    _problem(r, 400, "body")
+    # A token whose payload carries huge numbers is a 401, not a crash.
+    payload = base64.urlsafe_b64encode(json.dumps(
+        {"sub": 10**400, "iat": 1e400, "exp": 10**400}).encode()).decode().rstrip("=")
+    r = await client.get("/api/v1/accounts/me",
+                         headers={"Authorization": f"Bearer rt1.{payload}.AAAA"})
+    _problem(r, 401)
+
+
+async def test_search_depth_is_capped_before_any_backend(client: Client) -> None:
+    deep = base64.urlsafe_b64encode(json.dumps([1.0, 1, 10_001]).encode()).decode()
+    _problem(await client.get(f"/api/v1/search?q=acme&cursor={deep}"), 400, "cursor")
+    edge = base64.urlsafe_b64encode(json.dumps([1.0, 1, 9_990]).encode()).decode()
+    _problem(await client.get(f"/api/v1/search?q=acme&cursor={edge}&limit=20"), 400, "cursor")
+    r = await client.get(f"/api/v1/search?q=acme&cursor={edge}&limit=10")
+    assert r.status_code == 200
+
+
+async def test_requests_have_timeouts_and_exports_their_own_pool(
+        app: Litestar, client: Client) -> None:
+    # The app's engines live on the test client's event loop: use them there.
+    portal = client.blocking_portal
+    held: list[Any] = []
+
+    async def show() -> tuple[Any, Any]:
+        async with app.state.sessionmaker() as session:
+            return (await session.scalar(text("SHOW statement_timeout")),
+                    await session.scalar(text("SHOW idle_in_transaction_session_timeout")))
+
+    async def hold() -> None:
+        for _ in range(limits.EXPORT_CONNECTIONS):
+            held.append(await app.state.export_engine.connect())
+
+    async def release() -> None:
+        for connection in held:
+            await connection.close()
+
+    assert portal.call(show) == ("30s", "1min")
+    # Slow readers hold every download slot: downloads wait their turn (503), the rest of
+    # the API does not notice.
+    portal.call(hold)
+    try:
+        started = time.perf_counter()
+        r = await client.get("/api/v1/exports/jsonl")
+        _problem(r, 503)
+        assert int(r.headers["Retry-After"]) > 0
+        assert (await client.get("/api/v1/entities")).status_code == 200
+        _fast(2.0, started)
+    finally:
+        portal.call(release)
+    assert (await client.get("/api/v1/exports/csv/datasets")).status_code == 200
