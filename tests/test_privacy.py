@@ -4,6 +4,8 @@ registrar's comment on a link is not in the dumps."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -110,3 +112,19 @@ async def test_link_comments_are_not_exported(
     assert "registrar note" not in jsonl.text
     csv_links = await client.get("/api/v1/exports/csv/links")
     assert csv_links.status_code == 200 and "registrar note" not in csv_links.text
+
+
+async def test_csv_cells_that_spreadsheets_would_run_are_neutralised(
+        session: AsyncSession, client: Client, database_url: str, tmp_path: Path) -> None:
+    names = ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "Plain Name"]
+    for n, name in enumerate(names):
+        session.add(Entity(dataset="csv", source_key=f"k{n}", kind="company", name=name))
+    await session.commit()
+    body = (await client.get("/api/v1/exports/csv/entities")).text
+    rows = {r["source_key"]: r for r in csv.DictReader(io.StringIO(body))}
+    assert [rows[f"k{n}"]["name"] for n in range(len(names))] == [
+        "'=HYPERLINK(\"http://evil\")", "'+1+1", "'-2+3", "'@SUM(A1)", "Plain Name"]
+    assert rows["k0"]["id"].isdigit()  # numbers untouched
+    # JSON Lines is data, not a spreadsheet: kept as it is.
+    assert '"name":"=HYPERLINK' in (await client.get("/api/v1/exports/jsonl")).text.replace(
+        " ", "")

@@ -338,3 +338,20 @@ async def test_a_suspended_entry_keeps_the_registrars_reason(
     public = (await client.get(f"{API}/{rid}")).json()
     assert public["status"] == "deregistered"
     assert public["status_reason"] == "Returns not filed"
+
+
+async def test_every_field_and_list_of_an_entry_is_bounded(
+        client: Client, session: AsyncSession, settings: Settings) -> None:
+    member = await account(session, settings, "ana@example.org")
+    rid = (await create_draft(client, member))["id"]
+    for patch, field in (({"description": "x" * 10_001}, "description"),
+                         ({"name": "x" * 301}, "name"),
+                         ({"lobbyists": [{"name": "A"}] * 501}, "lobbyists"),
+                         ({"memberships": ["m"] * 201}, "memberships"),
+                         ({"clients": [{"name": "c" * 301}]}, "clients[0].name"),
+                         ({"head_office": {"address": "a" * 301}}, "head_office.address")):
+        r = await client.patch(f"{API}/{rid}", json=patch, headers={**member, "If-Match": "*"})
+        assert r.status_code == 422, (field, r.status_code)
+        assert r.json()["field"] == field
+    r = await client.post(API, json={"name": "n" * 301, "category": "ngo"}, headers=member)
+    assert r.status_code in (400, 422) and r.json()["field"] == "name"
