@@ -66,12 +66,27 @@ class Row:
     error: str | None = None
 
 
+MAX_BAD_ROWS_IN_A_ROW = 1_000  # then the file is not CSV at all: stop reading it
+
+
+def _not_utf8(values: dict[str, str]) -> str | None:
+    """The first value holding bytes that are not UTF-8 (decoded as lone surrogates)."""
+    for key, value in values.items():
+        if any("\udc80" <= ch <= "\udcff" for ch in value):
+            return key
+    return None
+
+
 def iter_rows(paths: list[str]) -> Iterator[Row]:
     for path in expand_paths(paths):
-        raw = path.read_bytes()[:2]
+        with path.open("rb") as fh:
+            raw = fh.read(2)
         opener: Any = gzip.open if raw == b"\x1f\x8b" else open
         with opener(path, "rb") as binary:
-            text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+            # A bad byte spoils its line only: it is kept as a lone surrogate and that row
+            # is reported, instead of a decoding error ending the file.
+            text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="",
+                                    errors="surrogateescape")
             reader = csv.DictReader(text)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             missing = [c for c in REQUIRED if c not in header]
@@ -80,15 +95,30 @@ def iter_rows(paths: list[str]) -> Iterator[Row]:
                           error=f"missing columns: {', '.join(missing) or 'registrant'}")
                 continue
             reader.fieldnames = header
-            index = 0
-            try:
-                for values in reader:
+            index = bad_in_a_row = 0
+            rows = iter(reader)
+            while bad_in_a_row < MAX_BAD_ROWS_IN_A_ROW:
+                try:
+                    raw_values = next(rows)
+                except StopIteration:
+                    break
+                except csv.Error as exc:  # e.g. a field past the size limit: skip the row
                     yield Row(str(path), index, f"line {reader.line_num}",
-                              values={k: (v or "").strip() for k, v in values.items() if k})
+                              error=f"unreadable CSV: {exc}")
                     index += 1
-            except (csv.Error, UnicodeDecodeError) as exc:
-                yield Row(str(path), index, f"line {reader.line_num}",
-                          error=f"unreadable CSV: {exc}")
+                    bad_in_a_row += 1
+                    continue
+                values = {k: (v or "").strip() for k, v in raw_values.items()
+                          if isinstance(k, str) and isinstance(v, str | None)}
+                column = _not_utf8(values)
+                if column is not None:
+                    yield Row(str(path), index, f"line {reader.line_num}",
+                              error=f"column {column}: not UTF-8")
+                    bad_in_a_row += 1
+                else:
+                    yield Row(str(path), index, f"line {reader.line_num}", values=values)
+                    bad_in_a_row = 0
+                index += 1
 
 
 def _split(value: str | None) -> list[str]:
