@@ -42,6 +42,7 @@ from importers.record_versions import lookup_keys
 from importers.runs import RunRecorder
 from importers.sources import DEFAULT_ENCODING, Item, encoding_option
 from registry.links.jobs import link_after_import, link_option
+from registry.privacy import public_person_statement
 
 DEFAULT_DATASET = "bods"
 BATCH_SIZE = 5_000
@@ -97,7 +98,10 @@ async def write_batch(session: AsyncSession, state: ImportState, recorder: RunRe
             except MAPPING_ERRORS as exc:
                 recorder.skip(item.path, item.position, f"cannot map statement: {exc}")
                 continue
-            m.version.content = statement  # history keeps what was published
+            # History keeps what was published, less what is restricted.
+            m.version.content = (public_person_statement(statement)[0]
+                                 if m.entity is not None and m.entity.kind == "person"
+                                 else statement)
             local[statement["statementID"]] = m.version.source_key
         mapped.append(m)
     await write_mapped(session, state, recorder, mapped)

@@ -9,8 +9,9 @@ other statement starts a record whose key is its own ``statementID``.** Referenc
 same way, so every version of one 0.2/0.3 record shares one key, whatever order the
 versions were published in, as long as a replacing statement comes after what it replaces.
 
-Privacy: a person's public ``birth_date`` keeps at most year and month; the full date goes to
-``Entity.restricted`` only (the export clips the published details the same way).
+Privacy (:mod:`registry.privacy`): a person's day of birth, residential address and place of
+birth go to ``Entity.restricted`` only; the version keeps the statement without them, and
+the public ``birth_date`` is year-month.
 
 The published details of a 0.4 statement are stored once, in its version
 (``record_versions.content``, which the export reads them from); ``Entity.data`` keeps only
@@ -30,6 +31,7 @@ from typing import Any
 from importers.record_versions import VersionRow
 from registry.entities.bulk import EntityRow
 from registry.ownership.bulk import InterestRow, RelationshipRow
+from registry.privacy import public_person_statement
 
 PUBLIC_BODY_TYPES = {"state", "stateBody"}
 STATEMENT_KEYS = ("declarationSubject", "declaration", "source", "annotations")
@@ -103,6 +105,9 @@ def map_statement(statement: dict[str, Any], seq: int = 0, *,
     """One schema-valid 0.4 statement (or an upgraded 0.2/0.3 one, with ``keep_details``:
     its version will not hold these details) onto rows."""
     record_type = statement["recordType"]
+    restricted: dict[str, Any] = {}
+    if record_type == "person":
+        statement, restricted = public_person_statement(statement)
     key = statement["recordId"]
     status = statement.get("recordStatus") or "new"
     date = parse_datetime(statement.get("statementDate"))
@@ -114,10 +119,10 @@ def map_statement(statement: dict[str, Any], seq: int = 0, *,
     retrieved = parse_datetime(source.get("retrievedAt")) if source else None
     if record_type == "relationship":
         return Mapped(version, relationship=_relationship(statement, details, date, retrieved))
-    entity = (_person(statement, details) if record_type == "person"
+    entity = (_person(statement, details, restricted) if record_type == "person"
               else _entity(statement, details))
     if keep_details:
-        entity.data["details"] = _public_details(details)
+        entity.data["details"] = details  # a person's are public already (above)
     entity.valid_from = date
     entity.is_closed = status == "closed"
     entity.retrieved_at = retrieved
@@ -146,23 +151,15 @@ def _entity(statement: dict[str, Any], d: dict[str, Any]) -> EntityRow:
     )
 
 
-def _public_details(d: dict[str, Any]) -> dict[str, Any]:
-    birth = d.get("birthDate")
-    if isinstance(birth, str) and len(birth) > 7:
-        return {**d, "birthDate": birth[:7]}
-    return d
-
-
-def _person(statement: dict[str, Any], d: dict[str, Any]) -> EntityRow:
+def _person(statement: dict[str, Any], d: dict[str, Any],
+            restricted: dict[str, Any]) -> EntityRow:
+    """``d``: the public details; ``restricted``: what was taken out of them."""
     names = [n for n in d.get("names", []) if _person_name(n)]
     primary = next((n for n in names if n.get("type") in ("legal", "individual")),
                    names[0] if names else None)
     others = [(_person_name(n), NAME_TYPES.get(n.get("type", ""), n.get("type") or "alternative"))
               for n in names if n is not primary]
     birth = d.get("birthDate")
-    restricted: dict[str, Any] = {}
-    if isinstance(birth, str) and len(birth) > 7:
-        restricted["birth_date"] = birth
     nationalities = [n.get("code") or n.get("name") for n in d.get("nationalities", [])]
     codes = [n.get("code") for n in d.get("nationalities", []) if n.get("code")]
     return EntityRow(

@@ -39,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.runs import RunRecorder, Summary, run_import
-from importers.sources import DEFAULT_ENCODING, Transcoder, check_encoding, expand_paths
+from importers.sources import DEFAULT_ENCODING, check_encoding, expand_paths
 from registry.entities.write import set_names
 from registry.meetings.service import find_public_body, reconcile
 from registry.models import (
@@ -66,6 +66,18 @@ class Row:
     error: str | None = None
 
 
+MAX_BAD_ROWS_IN_A_ROW = 1_000  # then the file is not CSV at all: stop reading it
+
+
+def _undecodable(values: dict[str, str]) -> str | None:
+    """The first value holding bytes the encoding could not decode (kept as lone
+    surrogates)."""
+    for key, value in values.items():
+        if any("\udc80" <= ch <= "\udcff" for ch in value):
+            return key
+    return None
+
+
 def iter_rows(paths: list[str], encoding: str = DEFAULT_ENCODING) -> Iterator[Row]:
     encoding = check_encoding(encoding)
     for path in expand_paths(paths):
@@ -73,11 +85,11 @@ def iter_rows(paths: list[str], encoding: str = DEFAULT_ENCODING) -> Iterator[Ro
             magic = fh.read(2)
         opener: Any = gzip.open if magic == b"\x1f\x8b" else open
         with opener(path, "rb") as binary:
-            # Decoded (and checked) by the importers' transcoder: a byte that cannot be
-            # decoded ends the file at the line before it, reported with its offset.
-            source = Transcoder(binary, encoding, whole_lines=True)
-            text = io.TextIOWrapper(io.BufferedReader(source), encoding="utf-8-sig",
-                                    newline="")
+            # A bad byte spoils its line only: it is kept as a lone surrogate and that row
+            # is reported, instead of a decoding error ending the file.
+            text = io.TextIOWrapper(
+                binary, encoding="utf-8-sig" if encoding == DEFAULT_ENCODING else encoding,
+                newline="", errors="surrogateescape")
             reader = csv.DictReader(text)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             missing = [c for c in REQUIRED if c not in header]
@@ -86,19 +98,31 @@ def iter_rows(paths: list[str], encoding: str = DEFAULT_ENCODING) -> Iterator[Ro
                           error=f"missing columns: {', '.join(missing) or 'registrant'}")
                 continue
             reader.fieldnames = header
-            index = 0
-            try:
-                for values in reader:
+            index = bad_in_a_row = 0
+            rows = iter(reader)
+            while bad_in_a_row < MAX_BAD_ROWS_IN_A_ROW:
+                try:
+                    raw_values = next(rows)
+                except StopIteration:
+                    break
+                except csv.Error as exc:  # e.g. a field past the size limit: skip the row
                     yield Row(str(path), index, f"line {reader.line_num}",
-                              values={k: (v or "").strip() for k, v in values.items() if k})
+                              error=f"unreadable CSV: {exc}")
                     index += 1
-            except (csv.Error, UnicodeDecodeError) as exc:
-                yield Row(str(path), index, f"line {reader.line_num}",
-                          error=f"unreadable CSV: {exc}")
-                continue
-            if source.failure is not None:
-                yield Row(str(path), index, f"line {reader.line_num + 1}",
-                          error=f"{source.failure}; the rest of this file was not read")
+                    bad_in_a_row += 1
+                    continue
+                values = {k: (v or "").strip() for k, v in raw_values.items()
+                          if isinstance(k, str) and isinstance(v, str | None)}
+                column = _undecodable(values)
+                if column is not None:
+                    yield Row(str(path), index, f"line {reader.line_num}",
+                              error=f"column {column}: cannot decode as {encoding} "
+                                    "(see --encoding)")
+                    bad_in_a_row += 1
+                else:
+                    yield Row(str(path), index, f"line {reader.line_num}", values=values)
+                    bad_in_a_row = 0
+                index += 1
 
 
 def _split(value: str | None) -> list[str]:

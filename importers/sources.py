@@ -45,6 +45,54 @@ BLANK = b" \t\r\n\x1e"  # between JSON texts
 DEFAULT_ENCODING = "utf-8"
 REPLACEMENT = "\ufffd"  # stands in for a byte that cannot be decoded, until it is reported
 
+# Hostile files keep memory constant and are reported, never followed blindly:
+SNIFF_BYTES = 1 << 20  # the first line of JSON Lines is looked for in this much
+MAX_RECORD_BYTES = 64 << 20  # one line, one value: longer is skipped with its position
+MAX_DEPTH = 100  # nesting of one record (deeper is skipped: validators recurse)
+MAX_EXPANSION = 1_000  # decompressed bytes per compressed byte (a bomb goes far beyond)
+MIN_EXPANDED = 256 << 20  # ... allowed whatever the ratio
+
+
+class ExpansionLimit(ValueError):
+    """A compressed input expands beyond :data:`MAX_EXPANSION` times its size."""
+
+
+class _Capped(io.RawIOBase):
+    """A decompressing stream that refuses to expand beyond a limit."""
+
+    def __init__(self, inner: IO[bytes], limit: int) -> None:
+        self.inner, self.limit, self.read_so_far = inner, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        self.read_so_far += len(data)
+        if self.read_so_far > self.limit:
+            raise ExpansionLimit(f"expands beyond {self.limit:,} bytes (a compression bomb?)")
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _expansion_limit(compressed: int) -> int:
+    return max(MIN_EXPANDED, compressed * MAX_EXPANSION)
+
+
+def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether containers nest deeper than ``limit`` (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        children = (current.values() if isinstance(current, dict)
+                    else current if isinstance(current, list) else ())
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
 
 @dataclass(frozen=True, slots=True)
 class Item:
@@ -94,25 +142,44 @@ def iter_items(
     encoding = check_encoding(encoding)
     for path in expand_paths(paths):
         with path.open("rb") as raw:
-            yield from _iter_stream(str(path), raw, object_arrays, encoding)
+            yield from _guarded(str(path), raw, object_arrays, encoding, path.stat().st_size)
+
+
+def _guarded(name: str, raw: IO[bytes], object_arrays: tuple[str, ...], encoding: str,
+             size: int) -> Iterator[Item]:
+    """The items of one input; a compression bomb ends it with an error item."""
+    index = 0
+    try:
+        for item in _iter_stream(name, raw, object_arrays, encoding, size):
+            index = item.index + 1
+            yield item
+    except ExpansionLimit as exc:
+        yield Item(name, index, f"item {index + 1}",
+                   error=f"{exc}; the rest of this file was not read")
 
 
 def _iter_stream(name: str, raw: IO[bytes], object_arrays: tuple[str, ...],
-                 encoding: str) -> Iterator[Item]:
+                 encoding: str, size: int = 0) -> Iterator[Item]:
     head = _peek(raw, 4)
     if head.startswith(GZIP_MAGIC):
         with gzip.GzipFile(fileobj=raw) as gz:
-            yield from _iter_stream(name, gz, object_arrays, encoding)  # type: ignore[arg-type]
+            capped = io.BufferedReader(_Capped(gz, _expansion_limit(size)))  # type: ignore[arg-type]
+            yield from _iter_stream(name, capped, object_arrays, encoding)
         return
     if head.startswith(ZIP_MAGIC):
         with zipfile.ZipFile(raw) as zf:  # type: ignore[arg-type]
-            for member in sorted(zf.namelist()):
+            for info in sorted(zf.infolist(), key=lambda i: i.filename):
+                member = info.filename
                 if member.endswith("/") or Path(member).name.startswith("."):
                     continue
                 with zf.open(member) as fh:
-                    yield from _iter_stream(f"{name}:{member}", fh, object_arrays, encoding)
+                    capped = io.BufferedReader(_Capped(fh, _expansion_limit(info.compress_size)))
+                    yield from _guarded(f"{name}:{member}", capped, object_arrays, encoding,
+                                        info.compress_size)
         return
-    buffered: Any = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    # Always a buffer of our own size: the file's own is 8 KiB, too small to see a whole
+    # first line of JSON Lines (which was then read as one document, whole).
+    buffered: Any = io.BufferedReader(raw, buffer_size=SNIFF_BYTES)  # type: ignore[arg-type]
     first, skipped = _first_significant_byte(buffered)
     if first == b"[":
         yield from _iter_array(name, Transcoder(buffered, encoding, skipped), "item", "item")
@@ -257,9 +324,12 @@ def _decode_line(line: bytes, encoding: str = DEFAULT_ENCODING) -> Any:
     cannot be decoded raises UnicodeDecodeError."""
     data: bytes | str = line if encoding == DEFAULT_ENCODING else line.decode(encoding)
     try:
-        return msgspec.json.decode(data)
-    except msgspec.DecodeError:
-        return json.loads(data)
+        try:
+            return msgspec.json.decode(data)
+        except msgspec.DecodeError:
+            return json.loads(data)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
 
 
 def _stream_error(source: Transcoder, exc: ijson.JSONError) -> str:
@@ -275,7 +345,11 @@ def _iter_array(name: str, fh: Transcoder, prefix: str, label: str) -> Iterator[
     index = 0
     try:
         for value in ijson.items(fh, prefix, use_float=True, multiple_values=True):
-            yield _checked(Item(name, index, f"{label} {index + 1}", value=value), fh)
+            if _too_deep(value):
+                yield Item(name, index, f"{label} {index + 1}",
+                           error=f"nested deeper than {MAX_DEPTH} levels")
+            else:
+                yield _checked(Item(name, index, f"{label} {index + 1}", value=value), fh)
             index += 1
     except ijson.JSONError as exc:
         # The rest of the file cannot be located reliably after a syntax error.
@@ -286,7 +360,7 @@ def _iter_array(name: str, fh: Transcoder, prefix: str, label: str) -> Iterator[
 
 def _iter_object_or_lines(name: str, buf: Any, object_arrays: tuple[str, ...],
                           encoding: str, offset: int) -> Iterator[Item]:
-    first_line = buf.peek(1 << 16).split(b"\n", 1)[0].strip(BLANK)
+    first_line = buf.peek(SNIFF_BYTES).split(b"\n", 1)[0].strip(BLANK)
     try:
         _decode_line(first_line, encoding)
         is_lines = True
@@ -321,10 +395,30 @@ def _iter_texts(name: str, fh: Transcoder) -> Iterator[Item]:
         yield held
 
 
+def _lines(buf: IO[bytes]) -> Iterator[bytes | None]:
+    """The lines of ``buf``; ``None`` for one longer than :data:`MAX_RECORD_BYTES`, whose
+    bytes are skipped without being kept."""
+    while True:
+        line = buf.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while (rest := buf.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
 def _iter_lines(name: str, buf: IO[bytes], object_arrays: tuple[str, ...], encoding: str,
                 offset: int) -> Iterator[Item]:
     index = 0
-    for lineno, raw in enumerate(buf, start=1):
+    for lineno, raw in enumerate(_lines(buf), start=1):
+        if raw is None:
+            yield Item(name, index, f"line {lineno}",
+                       error=f"line longer than {MAX_RECORD_BYTES:,} bytes; skipped")
+            index += 1
+            continue
         start = offset
         offset += len(raw)
         line = raw.strip(BLANK)  # RFC 7464: each text starts with a record separator
@@ -332,6 +426,8 @@ def _iter_lines(name: str, buf: IO[bytes], object_arrays: tuple[str, ...], encod
             continue
         try:
             value = _decode_line(line, encoding)
+            if _too_deep(value):
+                raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
         except UnicodeDecodeError as exc:
             at = start + len(raw) - len(raw.lstrip(BLANK)) + exc.start
             yield Item(name, index, f"line {lineno}",

@@ -17,11 +17,13 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from registry import __version__
 from registry.accounts.api import AccountController, AuditController, AuthController
+from registry.api.input_guard import input_guard
 from registry.api.problems import problem_response
 from registry.auth.guard import access_guard
 from registry.auth.middleware import authentication_middleware
 from registry.changes.api import ChangeController
 from registry.contracts.api import ContractController
+from registry.db import limits
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.donations.api import DonationController, EntityDonationController
@@ -93,13 +95,17 @@ def create_app(
 ) -> Litestar:
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = make_engine(database_url)
+        engine = make_engine(database_url, **limits.request_engine_options())
+        export_engine = make_engine(database_url, **limits.export_engine_options())
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.export_engine = export_engine
+        app.state.export_sessionmaker = make_sessionmaker(export_engine)
         app.state.settings = settings
         try:
             yield
         finally:
+            await export_engine.dispose()
             await engine.dispose()
 
     api_v1 = Router(path="/api/v1", route_handlers=API_V1_HANDLERS)
@@ -130,7 +136,7 @@ def create_app(
         openapi_config=openapi,
         # Authentication names the caller; the one guard enforces every handler's
         # declared access level (registry/api/access.py).
-        middleware=[_request_logging, authentication_middleware],
+        middleware=[_request_logging, input_guard, authentication_middleware],
         guards=[access_guard],
         # Logging is ours (structlog JSON, configured by the CLI); Litestar must not reset it.
         logging_config=None,

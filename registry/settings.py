@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,16 +88,43 @@ class Settings:
         """The configured key, or one kept in the data directory for the embedded default.
 
         A laptop install must not need configuration, but tokens must survive a restart,
-        so the generated key is stored next to the embedded database (mode 0600).
+        so the generated key is stored next to the embedded database (mode 0600). It is
+        written whole to a temporary file and then linked into place, which fails if another
+        process got there first: a reader sees no key file or a complete one, never half of
+        one, and two processes starting at once end up with the same key.
         """
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
-        if path.exists():
-            return path.read_text().strip()
+        existing = _read_key(path)
+        if existing:
+            return existing
+        # Linked keys are never empty: an empty file was left by an older version that
+        # crashed mid-write, and is replaced.
+        stale = path.exists()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key)
-        return key
+        fd, tmp = tempfile.mkstemp(prefix=".secret_key.", dir=self.data_dir)
+        try:
+            with os.fdopen(fd, "w") as fh:  # mkstemp: mode 0600
+                fh.write(key)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if stale:
+                os.replace(tmp, path)
+                return _read_key(path) or key
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return _read_key(path) or key  # another process won: its key is whole
+            return key
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _read_key(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""

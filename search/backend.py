@@ -69,6 +69,13 @@ class SearchBackend(Protocol):
     async def health(self) -> bool: ...
 
 
+# How deep anyone may page: OpenSearch refuses a ``from`` + ``size`` past its
+# ``index.max_result_window`` (10,000), and a refused search marked the backend down for
+# every caller. Checked before a query reaches any backend.
+MAX_RESULT_WINDOW = 10_000
+INT64_MAX = 2**63 - 1
+
+
 class InvalidCursor(ValueError):
     """A cursor this service did not issue (the API answers 400 naming ``cursor``)."""
 
@@ -84,12 +91,14 @@ def decode_cursor(cursor: str) -> tuple[float, int, int]:
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         score, entity_id, offset = value
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            raise TypeError(value)
         score, entity_id, offset = float(score), int(entity_id), int(offset)
         # Only what a search can page from: a finite score, ids and offsets in 64 bits.
         if not (math.isfinite(score) and 0 <= entity_id < 2**63 and 0 <= offset < 2**63):
             raise ValueError(value)
         return score, entity_id, offset
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidCursor(cursor) from exc
 
 

@@ -62,8 +62,12 @@ _COH_PREFIXED = re.compile(r"^([A-Z]{2}|R0)(\d{1,6})$")
 
 # German commercial registers: HRA/HRB (commercial), GnR (cooperatives), PR (partnerships),
 # VR (associations), GsR (civil-law partnerships).
+# Linear: the separator is one class (``\s*\.?\s*`` backtracked quadratically on a long
+# run of spaces).
 _DE_REGISTER = re.compile(
-    r"(?<![A-Z])(HRA|HRB|GNR|PR|VR|GSR)\s*\.?\s*(\d{1,9})\s*([A-Z])?\b", re.IGNORECASE)
+    r"(?<![A-Z])(HRA|HRB|GNR|PR|VR|GSR)[\s.]*(\d{1,9})\s*([A-Z])?\b", re.IGNORECASE)
+# No register identifier is longer; a longer value is cut before any pattern sees it.
+MAX_IDENTIFIER_LENGTH = 200
 _DE_COURT_WORDS = re.compile(r"\b(AMTSGERICHT|AG|REGISTERGERICHT|GERICHT)\b")
 
 # Numeric registers with a fixed width, written with or without their leading zeros.
@@ -169,8 +173,8 @@ def _es_nif(value: str) -> str:
 
 
 def normalize_identifier(scheme: str, value: str) -> str:
-    code = canonical_scheme(scheme)
-    value = _strip_scheme_prefix(code, value)
+    code = canonical_scheme(scheme[:MAX_IDENTIFIER_LENGTH])
+    value = _strip_scheme_prefix(code, value[:MAX_IDENTIFIER_LENGTH])
     if code == "GB-COH":
         return _gb_coh(value)
     if code == "UA-EDR":

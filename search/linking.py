@@ -42,6 +42,11 @@ DEFAULT_K = 10
 LINK_SIMILARITY = 0.45
 MAX_QUERY_NAMES = 3
 
+# Datasets whose identifiers are declared by the party itself (the lobbying register's
+# entries and their clients, registry.registrants.publish.DATASET): anyone may type any
+# company number, so equal identifiers there make a candidate for a registrar to confirm.
+SELF_DECLARED_DATASETS = frozenset({"register"})
+
 
 class CandidateSource(Protocol):
     """What linking needs from search: ``SearchBackend`` has this method."""
@@ -309,6 +314,11 @@ async def link_entities(session: AsyncSession, source: CandidateSource,
             if dated is not None:
                 result.rules.append(dated)
             stats.pairs_scored += 1
+            if (result.status == "auto" and result.method == "identifier"
+                    and SELF_DECLARED_DATASETS & {probe.dataset, target.dataset}):
+                result.status = "candidate"
+                result.rules.append("a self-declared identifier makes a candidate until a "
+                                    "registrar confirms it")
             if result.status is None:
                 drops.add(key)
             else:

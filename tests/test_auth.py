@@ -162,6 +162,37 @@ async def test_failed_logins_are_throttled_per_email(client: Client, session: As
     assert r.status_code == 200
 
 
+async def test_the_guesser_is_throttled_not_the_victim(session: AsyncSession) -> None:
+    """Wrong guesses from one address never lock the account for anyone else."""
+    for _ in range(throttle.MAX_PER_EMAIL * 3):
+        await throttle.record_failure(session, "registrar@example.org", "10.0.0.66")
+    await session.commit()
+    assert await throttle.retry_after(session, "registrar@example.org", "10.0.0.66")
+    assert await throttle.retry_after(session, "registrar@example.org", "10.0.0.7") is None
+
+
+async def test_sign_ups_are_throttled_per_address(client: Client,
+                                                  session: AsyncSession) -> None:
+    for n in range(throttle.MAX_SIGN_UPS_PER_ADDRESS):
+        r = await client.post("/api/v1/accounts", json={"email": f"s{n}@example.org",
+                                                         "password": "short"})
+        assert r.status_code == 422  # refused, and still counted: no hash was spent
+    r = await client.post("/api/v1/accounts", json={"email": "late@example.org",
+                                                     "password": "correct horse battery"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert await session.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_concurrent_duplicate_sign_ups_give_one_account(
+        client: Client, session: AsyncSession) -> None:
+    body = {"email": "twice@example.org", "password": "correct horse battery"}
+    first, second = await asyncio.gather(client.post("/api/v1/accounts", json=body),
+                                         client.post("/api/v1/accounts", json=body))
+    assert sorted([first.status_code, second.status_code]) == [201, 409]
+    assert await session.scalar(select(func.count()).select_from(User)) == 1
+
+
 async def test_failed_logins_are_throttled_per_address(session: AsyncSession) -> None:
     for i in range(throttle.MAX_PER_ADDRESS):
         await throttle.record_failure(session, f"user{i}@example.org", "10.0.0.9")

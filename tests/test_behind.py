@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import registry.contracts.behind as behind_module
 from importers.bods import import_bods
 from importers.ocds import write_releases
 from registry.cli import cli
@@ -401,7 +402,13 @@ async def test_approval_links_the_entry(client: HttpClient, session: AsyncSessio
     number = published["registration_number"]
     ids = await ids_by_key(session)
     link = await link_between(session, ids[f"{number}/client/1"], ids["GB-COH-01234567"])
-    assert link is not None and link.status == "auto"
+    # A self-declared identifier proposes the link; the registrar confirms it.
+    assert link is not None and link.status == "candidate"
+    [s] = (await behind(client))["suppliers"]
+    assert {x["registrant"]["registration_number"] for x in s["lobbying"]} == {"R000001"}
+    r = await client.post(f"/api/v1/links/{link.id}/decision", headers=registrar,
+                          json={"decision": "confirmed", "comment": "number checked"})
+    assert r.status_code == 200
     [s] = (await behind(client))["suppliers"]
     assert {(x["role"], x["registrant"]["registration_number"]) for x in s["lobbying"]} == {
         ("client", "R000001"), ("client", number)}
@@ -478,3 +485,13 @@ async def test_undisclosed_owners_and_loops_behind_a_supplier(
     page = await client.get("/contracts/ocds-city-a")
     assert page.status_code == 200
     assert "owner not disclosed" in page.text and "Ownership loops" in page.text
+
+
+async def test_one_request_has_a_budget_of_walks(
+        client: HttpClient, linked: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    [s] = (await behind(client))["suppliers"]
+    assert not s["truncated"] and s["owners"]
+    # Awards x suppliers x companies x owners multiply: past the budget the answer says so.
+    monkeypatch.setattr(behind_module, "MAX_WALKS", 2)
+    [s] = (await behind(client))["suppliers"]
+    assert s["truncated"]

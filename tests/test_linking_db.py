@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.entities.write import make_identifier
 from registry.links import service
 from registry.links.export import export_links
 from registry.links.jobs import run_linking
@@ -220,3 +221,25 @@ async def test_batches_in_flight_link_as_one_batch_does(database_url: str,
     assert whole.auto == sum(1 for *_, status, _ in expected if status == "auto")
     assert split.auto >= whole.auto and split.candidate >= whole.candidate
     assert expected and split.probes == whole.probes > 2
+
+
+async def test_self_declared_identifiers_make_candidates(session: AsyncSession,
+                                                         demo: dict[str, Any]) -> None:
+    """A registrant's own entry declares a company number; anyone may type any number, so
+    the equal identifier proposes a link for review and never makes one by itself."""
+    ids = await ids_by_key(session)
+    client = await session.get(Entity, ids["R000001/client/1"])
+    assert client is not None and client.dataset == "register"
+    identifier = make_identifier("GB-COH", "01234567")
+    identifier.entity_id = client.id
+    session.add(identifier)
+    await session.commit()
+    await run_linker(session)
+    link = await link_between(session, ids["R000001/client/1"], ids["GB-COH-01234567"])
+    assert link is not None and link.method == "identifier"
+    assert link.status == "candidate"
+    assert any("self-declared" in r for r in link.evidence["rules"])
+    # The registry's own datasets still decide by identifier.
+    supplier = await link_between(session, ids["ocds-demo-0001/GB-COH-1234567"],
+                                  ids["GB-COH-01234567"])
+    assert supplier is not None and supplier.status == "auto"

@@ -243,12 +243,10 @@ async def test_diary_in_latin1_and_a_byte_that_cannot_be_decoded(
     subjects = set((await session.scalars(select(Meeting.subject))).all())
     assert subjects == {"Obras", "Tráfico", "Parques"}
 
-    # As UTF-8 the á stops the file: the line before it is imported, and the error names
-    # the byte offset.
+    # As UTF-8 the á spoils its own line only: reported with its line and column, the
+    # others imported.
     summary = await import_meetings(database_url, [str(path)], dataset="utf8")
-    assert (summary.imported, summary.skipped) == (1, 1)
+    assert (summary.imported, summary.skipped) == (2, 1)
     error = (await session.scalars(select(ImportError_))).one()
-    at = path.read_bytes().index(b"\xe1")
-    assert error.path == str(path) and error.reason == (
-        f"cannot decode as utf-8: byte 0xE1 at byte offset {at} (see --encoding); "
-        "the rest of this file was not read")
+    assert error.path == str(path) and error.position == "line 3"
+    assert error.reason == "column subject: cannot decode as utf-8 (see --encoding)"

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods import import_bods
 from registry.models import Entity
+from registry.ownership import service as ownership_service
 from registry.ownership.service import Owner, chains_as_of, owners_as_of, summarise
 from registry.ownership.shares import ShareRange
 from tests.bods_support import write_json
@@ -175,3 +177,27 @@ async def test_diamond_cycle_dates_and_unspecified(database_url: str, session: A
     limited = await chains_as_of(session, a, dt.date(2022, 1, 1), max_depth=1)
     assert limited.truncated and {x.entity_id for x in limited.paths} == {
         await _id(session, "B"), await _id(session, "C")}
+
+
+async def test_a_nominee_with_many_holdings_is_read_within_a_budget(
+        database_url: str, session: AsyncSession, client: Client, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths and nodes were bounded, edges were not: one owner of many companies was read
+    whole before the first path was cut."""
+    nominee = {"isComponent": False, "personType": "knownPerson",
+               "names": [{"type": "legal", "fullName": "Nominee Director"}]}
+    statements = [_s("n", "nominee", "person", nominee)]
+    for n in range(30):
+        statements += [_s(f"c{n}", f"c{n}", "entity", _co(f"Shell {n} Ltd")),
+                       _s(f"r{n}", f"r{n}", "relationship",
+                          _holds(f"c{n}", "nominee", {"exact": 100}))]
+    result = await import_bods(database_url, [str(write_json(tmp_path / "n.json", statements))])
+    assert result.summary.skipped == 0
+    nominee_id = await _id(session, "nominee")
+    whole = (await client.get(f"/api/v1/entities/{nominee_id}/owned")).json()
+    assert len(whole["items"]) == 30 and not whole["truncated"]
+    monkeypatch.setattr(ownership_service, "MAX_EDGES", 10)
+    cut = (await client.get(f"/api/v1/entities/{nominee_id}/owned")).json()
+    assert cut["truncated"] and 0 < len(cut["items"]) < 10
+    graph = (await client.get(f"/api/v1/entities/{nominee_id}/graph")).json()
+    assert graph["truncated"] and len(graph["edges"]) <= 10

@@ -282,20 +282,76 @@ async def test_registration_numbers_continue_after_existing_ones(
     assert (await publish(client, member, registrar))["registration_number"] == "R000003"
 
 
-async def test_members_add_colleagues(client: Client, session: AsyncSession,
-                                      settings: Settings) -> None:
+async def test_members_invite_colleagues_who_accept(client: Client, session: AsyncSession,
+                                                    settings: Settings) -> None:
     member = await account(session, settings, "ana@example.org")
     colleague = await account(session, settings, "ben@example.org")
     rid = (await create_draft(client, member))["id"]
     assert (await client.get(f"{API}/{rid}/draft", headers=colleague)).status_code == 403
-    r = await client.post(f"{API}/{rid}/members", json={"email": "nobody@example.org"},
-                          headers=member)
-    assert r.status_code == 422 and r.json()["field"] == "email"
-    r = await client.post(f"{API}/{rid}/members", json={"email": "BEN@example.org"},
-                          headers=member)
-    assert r.status_code == 201
+    # The same answer for an address with and without an account: no account probing.
+    nobody = await client.post(f"{API}/{rid}/members", json={"email": "nobody@example.org"},
+                               headers=member)
+    ben = await client.post(f"{API}/{rid}/members", json={"email": "BEN@example.org"},
+                            headers=member)
+    assert nobody.status_code == ben.status_code == 202
+    assert set(nobody.json()) == set(ben.json()) == {"registrant_id", "email", "status"}
+    # Invited is not a member: nothing until the colleague accepts.
+    assert (await client.get(f"{API}/{rid}/draft", headers=colleague)).status_code == 403
+    mine = (await client.get("/api/v1/accounts/me/invitations", headers=colleague)).json()
+    assert [x["registrant_id"] for x in mine] == [rid]
+    invited = (await client.get(f"{API}/{rid}/invitations", headers=member)).json()
+    assert sorted(x["email"] for x in invited) == ["ben@example.org", "nobody@example.org"]
+    r = await client.post(f"{API}/{rid}/invitation/accept", headers=colleague)
+    assert r.status_code == 200
     assert (await client.get(f"{API}/{rid}/draft", headers=colleague)).status_code == 200
     members = (await client.get(f"{API}/{rid}/members", headers=colleague)).json()
     assert [m["email"] for m in members] == ["ana@example.org", "ben@example.org"]
     me = (await client.get("/api/v1/accounts/me", headers=colleague)).json()
     assert [x["registrant_id"] for x in me["registrants"]] == [rid]
+    # An invitation is used once; another account cannot accept one not meant for it.
+    assert (await client.post(f"{API}/{rid}/invitation/accept",
+                              headers=colleague)).status_code == 404
+    outsider = await account(session, settings, "eve@example.org")
+    assert (await client.post(f"{API}/{rid}/invitation/accept",
+                              headers=outsider)).status_code == 404
+    # Members are removed; the last one stays.
+    ana_id = members[0]["user_id"]
+    ben_id = members[1]["user_id"]
+    assert (await client.delete(f"{API}/{rid}/members/{ben_id}",
+                                headers=member)).status_code == 204
+    assert (await client.get(f"{API}/{rid}/draft", headers=colleague)).status_code == 403
+    r = await client.delete(f"{API}/{rid}/members/{ana_id}", headers=member)
+    assert r.status_code == 409 and r.json()["field"] == "user_id"
+
+
+async def test_a_suspended_entry_keeps_the_registrars_reason(
+        client: Client, session: AsyncSession, settings: Settings) -> None:
+    member = await account(session, settings, "ana@example.org")
+    registrar = await account(session, settings, "reg@example.org", "registrar")
+    rid = (await publish(client, member, registrar))["id"]
+    r = await client.post(f"{API}/{rid}/suspend", json={"reason": "Returns not filed"},
+                          headers=registrar)
+    assert r.status_code == 200
+    r = await client.post(f"{API}/{rid}/deregister",
+                          json={"reason": "Left voluntarily, nothing wrong"}, headers=member)
+    assert r.status_code == 200
+    public = (await client.get(f"{API}/{rid}")).json()
+    assert public["status"] == "deregistered"
+    assert public["status_reason"] == "Returns not filed"
+
+
+async def test_every_field_and_list_of_an_entry_is_bounded(
+        client: Client, session: AsyncSession, settings: Settings) -> None:
+    member = await account(session, settings, "ana@example.org")
+    rid = (await create_draft(client, member))["id"]
+    for patch, field in (({"description": "x" * 10_001}, "description"),
+                         ({"name": "x" * 301}, "name"),
+                         ({"lobbyists": [{"name": "A"}] * 501}, "lobbyists"),
+                         ({"memberships": ["m"] * 201}, "memberships"),
+                         ({"clients": [{"name": "c" * 301}]}, "clients[0].name"),
+                         ({"head_office": {"address": "a" * 301}}, "head_office.address")):
+        r = await client.patch(f"{API}/{rid}", json=patch, headers={**member, "If-Match": "*"})
+        assert r.status_code == 422, (field, r.status_code)
+        assert r.json()["field"] == field
+    r = await client.post(API, json={"name": "n" * 301, "category": "ngo"}, headers=member)
+    assert r.status_code in (400, 422) and r.json()["field"] == "name"

@@ -23,6 +23,7 @@ from registry.audit import Actor
 from registry.auth.tokens import issue_token
 from registry.db.session import DbSession
 from registry.models import ApiKey, AuditLog
+from registry.registrants.members import invitations_for
 from registry.settings import Settings
 
 from . import service
@@ -33,6 +34,7 @@ from .schemas import (
     ApiKeyOut,
     AuditOut,
     Credentials,
+    InvitationToMe,
     MembershipOut,
     PasswordChange,
     SignUp,
@@ -84,6 +86,13 @@ class AccountController(Controller):
                                                      status=r.status,
                                                      registration_number=r.registration_number)
                                        for r in regs])
+
+    @get("/me/invitations", operation_id="listMyInvitations", opt=access(AUTHENTICATED),
+         summary="Registrants that invited the caller's e-mail to become a member")
+    async def invitations(self, request: Request[Any, Any, Any],
+                          db_session: DbSession) -> list[InvitationToMe]:
+        rows = await invitations_for(db_session, caller(request).email)
+        return [InvitationToMe(registrant_id=rid, name=name) for rid, name in rows]
 
     @post("/me/password", operation_id="changePassword", opt=access(AUTHENTICATED),
           status_code=200, summary="Change the caller's password; returns a new token",

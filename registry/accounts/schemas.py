@@ -3,29 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
 
+# Bounded before anything is hashed or matched (a megabyte password is no password).
+Email = Annotated[str, msgspec.Meta(max_length=320)]
+Password = Annotated[str, msgspec.Meta(max_length=1024)]
+
 
 class SignUp(msgspec.Struct, forbid_unknown_fields=True):
-    email: str
-    password: str
+    email: Email
+    password: Password
 
 
 class Credentials(msgspec.Struct, forbid_unknown_fields=True):
-    email: str
-    password: str
+    email: Email
+    password: Password
 
 
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
-    current_password: str
-    new_password: str
+    current_password: Password
+    new_password: Password
 
 
 class TokenOut(msgspec.Struct):
     access_token: str
     token_type: str
     expires_in: int
+
+
+class InvitationToMe(msgspec.Struct):
+    registrant_id: int
+    name: str
 
 
 class MembershipOut(msgspec.Struct):

@@ -33,16 +33,36 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> list[Any] | None:
+INT64_MAX = 2**63 - 1
+MAX_CURSOR_LENGTH = 1_000
+
+
+def _fits(value: Any, kind: type | tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return (int in (kind if isinstance(kind, tuple) else (kind,))
+                and -INT64_MAX <= value <= INT64_MAX)
+    return isinstance(value, kind)
+
+
+def decode_cursor(cursor: str | None,
+                  shape: tuple[type | tuple[type, ...], ...] = (int,)) -> list[Any] | None:
+    """The values of a cursor this API issued, checked against ``shape`` (one type, or a
+    tuple of types, per value; ints within int64): anything else is a 400 naming it."""
     if not cursor:
         return None
+    bad = Problem(400, "The cursor is not one this API issued.", field="cursor")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise bad
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise Problem(400, "The cursor is not one this API issued.", field="cursor") from exc
-    if not isinstance(value, list):
-        raise Problem(400, "The cursor is not one this API issued.", field="cursor")
+    except (ValueError, RecursionError) as exc:
+        raise bad from exc
+    if (not isinstance(value, list) or len(value) != len(shape)
+            or not all(_fits(v, k) for v, k in zip(value, shape, strict=True))):
+        raise bad
     return value
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy import exc as sa_exc
 
 from registry.logging import get_logger
 
@@ -67,12 +68,65 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
                 body["field"] = exc.field
                 body.setdefault("errors", [{"field": exc.field, "message": exc.detail}])
             body.update(exc.extra_members)
+    elif _is_out_of_range(exc):
+        # An integer past int64 (an id, a filter) reached the driver: the caller's mistake.
+        status = 400
+        field = _out_of_range_field(request)
+        body = {"type": TYPE_BASE + "validation", "title": "Invalid request", "status": status,
+                "detail": "A number is out of range (at most 2**63 - 1)."}
+        if field:
+            body["field"] = field
+            body["errors"] = [{"field": field, "message": body["detail"]}]
+    elif _is_overload(exc):
+        # The database is busy (no connection free in time) or a statement ran past its
+        # timeout (registry/db/limits.py): the caller may retry; nothing is broken.
+        status = 503
+        headers = {"Retry-After": "5"}
+        log.warning("database_overloaded", path=request.url.path, error=type(exc).__name__)
+        body = {"type": TYPE_BASE + "busy", "title": "Service Unavailable", "status": status,
+                "detail": "The database is busy; try again shortly."}
     else:
         log.error("unhandled_error", path=request.url.path, exc_info=exc)
         body = {"type": "about:blank", "title": "Internal Server Error", "status": status,
                 "detail": "An unexpected error occurred; it has been logged."}
     body["instance"] = request.url.path
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _is_out_of_range(exc: Exception) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(5):  # the driver's error is wrapped by SQLAlchemy
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError) or ("out of range" in str(seen).lower() and (
+                type(seen).__name__ in {"DataError", "NumericValueOutOfRangeError",
+                                        "DBAPIError"})):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def _out_of_range_field(request: Request[Any, Any, Any]) -> str | None:
+    values = [*request.path_params.items(), *request.query_params.items()]
+    for name, value in values:
+        try:
+            if abs(int(str(value))) > 2**63 - 1:
+                return str(name)
+        except ValueError:
+            continue
+    return None
+
+
+def _is_overload(exc: Exception) -> bool:
+    if isinstance(exc, (sa_exc.TimeoutError, TimeoutError, ConnectionError)):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        orig = getattr(exc.orig, "__cause__", None) or exc.orig
+        name = type(orig).__name__
+        return name in {"QueryCanceledError", "IdleInTransactionSessionTimeoutError",
+                        "CannotConnectNowError", "ConnectionDoesNotExistError",
+                        "TooManyConnectionsError"} or isinstance(orig, OSError)
+    return False
 
 
 def _title(status: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -11,15 +12,21 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 10
 _hasher = PasswordHasher()
+# Each hash or verification takes 64 MiB for a moment: at most this many at once per
+# process, whatever the number of requests (the rest wait their turn in their thread).
+HASH_SLOTS = 2
+_slots = threading.BoundedSemaphore(HASH_SLOTS)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _slots:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _slots:
+            return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 PREFIX = "rt1"
+INT64_MAX = 2**63 - 1
 
 
 class InvalidToken(Exception):
@@ -63,8 +64,13 @@ def verify_token(secret: str, token: str, now: float | None = None) -> TokenClai
     try:
         given = _unb64(parts[2])
         payload = json.loads(_unb64(parts[1]))
-        claims = TokenClaims(int(payload["sub"]), int(payload["iat"]), int(payload["exp"]))
-    except (ValueError, KeyError, TypeError) as exc:
+        values = (payload["sub"], payload["iat"], payload["exp"])
+        # Whole numbers in int64 only: a forged payload of 1e400 or 10**400 is malformed,
+        # not a crash further down (checked before the signature, which is checked next).
+        if not all(type(v) is int and 0 <= v <= INT64_MAX for v in values):
+            raise ValueError(values)
+        claims = TokenClaims(*values)
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
         raise InvalidToken("The token is malformed.") from exc
     if not hmac.compare_digest(expected, given):
         raise InvalidToken("The token signature is not valid.")

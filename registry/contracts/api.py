@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api.access import PUBLIC, access
+from registry.api.dates import check_day
 from registry.api.pagination import (
     DEFAULT_LIMIT,
     Page,
@@ -41,7 +42,7 @@ def _day_start(value: dt.date) -> dt.datetime:
 
 
 def _after(cursor: str | None) -> tuple[dt.datetime | None, int] | None:
-    values = decode_cursor(cursor)
+    values = decode_cursor(cursor, ((str, type(None)), int))
     if values is None:
         return None
     try:
@@ -92,6 +93,8 @@ class ContractController(Controller):
         dataset: FromQuery[str | None] = None,
     ) -> Page[ContractSummary]:
         check_limit(limit)
+        check_day(date_from, "date_from")
+        check_day(date_to, "date_to")
         if date_from and date_to and date_from > date_to:
             raise Problem(400, "date_from is after date_to.", field="date_from")
         if value_min is not None and value_max is not None and value_min > value_max:

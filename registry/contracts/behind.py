@@ -68,6 +68,10 @@ from search.normalize import normalize_name
 ROLES = ("registrant", "client", "lobbyist")
 DEFAULT_DONATION_YEARS = 5
 CLUSTER_LIMIT = 200  # entities in one canonical party: beyond that a bad link is likely
+# One request's budget: awards x suppliers x linked companies x owners multiply, so the
+# walks (a link cluster or an ownership walk each) are counted across the whole answer.
+MAX_SUPPLIERS = 50  # (award, supplier) pairs answered
+MAX_WALKS = 400
 
 
 # --- public shapes ------------------------------------------------------------------------
@@ -245,13 +249,24 @@ def year_before(day: dt.date) -> dt.date:
 class Walker:
     """Caches the link clusters and chains one request asks for more than once."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, walks: int) -> None:
         self.session = session
         self._clusters: dict[int, list[tuple[int, list[Hop]]]] = {}
         self._chains: dict[tuple[int, dt.date], Chains] = {}
+        self.walks = walks  # left in this request's budget
+        self.exhausted = False  # a walk was refused: the answer is incomplete
+
+    def _spend(self) -> bool:
+        if self.walks <= 0:
+            self.exhausted = True
+            return False
+        self.walks -= 1
+        return True
 
     async def cluster(self, entity_id: int) -> list[tuple[int, list[Hop]]]:
         if entity_id not in self._clusters:
+            if not self._spend():
+                return [(entity_id, [])]
             self._clusters[entity_id] = await linked_entities(self.session, entity_id,
                                                               max_nodes=CLUSTER_LIMIT)
         return self._clusters[entity_id]
@@ -259,6 +274,8 @@ class Walker:
     async def chains(self, entity_id: int, as_of: dt.date) -> Chains:
         key = (entity_id, as_of)
         if key not in self._chains:
+            if not self._spend():
+                return Chains(entity_id, as_of, "owners", truncated=True)
             self._chains[key] = await chains_as_of(self.session, entity_id, as_of)
         return self._chains[key]
 
@@ -346,7 +363,7 @@ async def _donations(session: AsyncSession, walker: Walker, facts: SupplierFacts
 async def gather(session: AsyncSession, contract: Contract,
                  donation_years: int = DEFAULT_DONATION_YEARS,
                  ) -> tuple[list[tuple[int, list[Hop]]], list[SupplierFacts]]:
-    walker = Walker(session)
+    walker = Walker(session, MAX_WALKS)
     buyer = await walker.cluster(contract.buyer_id) if contract.buyer_id is not None else []
     institutions = {eid for eid, _ in buyer}
     facts: list[SupplierFacts] = []
@@ -354,6 +371,10 @@ async def gather(session: AsyncSession, contract: Contract,
         when = award.date or contract.date
         as_of = when.date() if when is not None else dt.datetime.now(dt.UTC).date()
         for s in award.suppliers:
+            if len(facts) >= MAX_SUPPLIERS:
+                if facts:
+                    facts[-1].truncated = True
+                break
             cluster = await walker.cluster(s.entity_id)
             f = SupplierFacts(award.award_id, award.date, as_of, s.entity_id, cluster,
                               truncated=len(cluster) >= CLUSTER_LIMIT)
@@ -371,6 +392,7 @@ async def gather(session: AsyncSession, contract: Contract,
             f.meetings = await _meetings(session, institutions, f)
             f.donations_from = years_before(as_of, donation_years)
             f.donations = await _donations(session, walker, f)
+            f.truncated |= walker.exhausted
             facts.append(f)
     return buyer, facts
 

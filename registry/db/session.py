@@ -10,6 +10,9 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from registry.api.problems import Problem
+from registry.db import limits
+
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
     sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
@@ -25,8 +28,13 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
 
 def provide_sessionmaker(state: State) -> async_sessionmaker[AsyncSession]:
     """For handlers that stream: the body runs after the request session is closed, so a
-    streaming generator opens its own session from this factory."""
-    sm: async_sessionmaker[AsyncSession] = state.sessionmaker
+    streaming generator opens its own session from this factory, on the exports' own pool
+    (registry/db/limits.py). A full pool is a 503 before anything streams."""
+    sm: async_sessionmaker[AsyncSession] = state.export_sessionmaker
+    pool = state.export_engine.pool
+    if pool.checkedout() >= limits.EXPORT_CONNECTIONS:
+        raise Problem(503, "Every download slot is taken; try again shortly.",
+                      type_="busy", headers={"Retry-After": str(limits.EXPORT_RETRY_AFTER_S)})
     return sm
 
 

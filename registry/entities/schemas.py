@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from registry.models import Entity, EntityName
+from registry.privacy import public_addresses, public_birth_date
 
 
 class NameOut(msgspec.Struct, omit_defaults=True):
@@ -65,7 +66,8 @@ def _status(data: Any) -> str | None:
 
 
 def entity_out(entity: Entity) -> EntityOut:
-    """The public view of an entity. ``restricted`` is deliberately never read here."""
+    """The public view of an entity (:mod:`registry.privacy`). ``restricted`` is
+    deliberately never read here."""
     return EntityOut(
         id=entity.id,
         kind=entity.kind,
@@ -78,11 +80,11 @@ def entity_out(entity: Entity) -> EntityOut:
         names=[name_out(n) for n in entity.names],
         identifiers=[IdentifierOut(scheme=i.scheme, id=i.value, uri=i.uri)
                      for i in entity.identifiers],
-        addresses=[a for a in entity.addresses if isinstance(a, dict)],
+        addresses=public_addresses(entity.addresses),
         founding_date=entity.founding_date,
         dissolution_date=entity.dissolution_date,
         status=_status(entity.data),
-        birth_date=entity.birth_date,
+        birth_date=public_birth_date(entity.birth_date),
         nationalities=[str(n) for n in entity.nationalities],
         is_closed=entity.is_closed,
         updated_at=entity.updated_at.isoformat() if entity.updated_at else None,

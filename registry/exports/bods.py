@@ -16,7 +16,9 @@ before a relationship refers to it.
   its version (``record_versions.content``, the importer stores them only there), an
   upgraded 0.2/0.3 one's from ``Entity.data["details"]``; other sources' records are
   described from the registry's columns.
-- ``Entity.restricted`` is never read; a birth date is at most year and month.
+- ``Entity.restricted`` is never read; a birth date is at most year and month; residential
+  addresses and places of birth are never published (:mod:`registry.privacy`), even when a
+  stored statement holds them.
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from registry.models import Dataset, Entity, RecordVersion, Relationship
+from registry.privacy import public_addresses, public_birth_date, split_person_details
 
 BODS_VERSION = "0.4"
 PUBLISHER = {"name": "Transparency Registry"}
 ENTITY_ADDRESS_TYPES = {"registered", "business", "alternative"}
-PERSON_ADDRESS_TYPES = {"placeOfBirth", "residence", "registered", "service", "alternative",
-                        "business"}
+# Residence and place of birth are never public (registry.privacy).
+PERSON_ADDRESS_TYPES = {"registered", "service", "alternative", "business"}
 NAME_TYPES = {"legal", "translation", "transliteration", "former", "alternative", "birth"}
 NAME_TYPE_ALIASES = {"transliterated": "transliteration", "translated": "translation",
                      "individual": "legal"}
@@ -115,8 +118,9 @@ class Exporter:
             details = dict(details)
             if record_type == "person":
                 # Whatever was stored, publish no more than the public column holds.
+                details = split_person_details(details)[0]
                 if e.birth_date:
-                    details["birthDate"] = e.birth_date
+                    details["birthDate"] = public_birth_date(e.birth_date)
                 else:
                     details.pop("birthDate", None)
         else:
@@ -205,9 +209,7 @@ def country(code_or_name: Any) -> dict[str, str] | None:
 
 def _addresses(values: Iterable[Any], allowed: set[str]) -> list[dict[str, Any]]:
     out = []
-    for a in values:
-        if not isinstance(a, dict):
-            continue
+    for a in public_addresses(list(values)):
         item: dict[str, Any] = {}
         if a.get("type") in allowed:
             item["type"] = a["type"]

@@ -50,10 +50,34 @@ async def iter_jsonl(session: AsyncSession, tables: tuple[PublicTable, ...] = PU
             counts[table.name] = n
 
 
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection): such text
+# is published behind a leading apostrophe, which spreadsheets show as text (OWASP's advice).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_TYPES = {"text", "varchar", "bpchar", "name"}
+_STARTS_SQL = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
+
+
+async def _csv_sql(driver: Any, table: PublicTable) -> str:
+    """The table's query with every text column neutralised for spreadsheets (numbers,
+    dates and JSON are left as COPY writes them)."""
+    statement = await driver.prepare(f"SELECT * FROM ({table.sql}) t LIMIT 0")
+    columns = []
+    for attribute in statement.get_attributes():
+        name = '"' + attribute.name.replace('"', '""') + '"'
+        if attribute.type.name in _TEXT_TYPES:
+            columns.append(f"CASE WHEN left(t.{name}, 1) IN ({_STARTS_SQL}) "
+                           f"THEN chr(39) || t.{name} ELSE t.{name} END AS {name}")
+        else:
+            columns.append(f"t.{name}")
+    return f"SELECT {', '.join(columns)} FROM ({table.sql}) t"
+
+
 async def iter_csv(session: AsyncSession, table: PublicTable,
                    counts: dict[str, int] | None = None) -> AsyncIterator[bytes]:
-    """One table as CSV with a header, straight from ``COPY ... TO STDOUT``."""
+    """One table as CSV with a header, straight from ``COPY ... TO STDOUT``; text cells
+    that a spreadsheet would run as a formula are neutralised (:data:`FORMULA_STARTS`)."""
     driver = await _driver(session)
+    sql = await _csv_sql(driver, table)
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
 
     async def sink(chunk: bytes) -> None:
@@ -61,7 +85,7 @@ async def iter_csv(session: AsyncSession, table: PublicTable,
 
     async def produce() -> str:
         try:
-            status: str = await driver.copy_from_query(table.sql, output=sink, format="csv",
+            status: str = await driver.copy_from_query(sql, output=sink, format="csv",
                                                        header=True)
             return status
         finally:

@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from registry.privacy import public_addresses, public_birth_date
+
 from .dumps import CURSOR_PREFETCH, _driver
 from .ftm_model import Entity, make_entity_id
 
@@ -113,7 +115,7 @@ def entity_to_ftm(row: Any) -> dict[str, Any]:
     proxy.add("country", row["country"])
     proxy.add("publisher", row["dataset"])
     if row["kind"] == "person":
-        proxy.add("birthDate", row["birth_date"])
+        proxy.add("birthDate", public_birth_date(row["birth_date"]))
         proxy.add("nationality", _json(row["nationalities"]))
     else:
         proxy.add("jurisdiction", row["jurisdiction"])
@@ -130,8 +132,8 @@ def entity_to_ftm(row: Any) -> dict[str, Any]:
         else:
             prop = "idNumber" if row["kind"] == "person" else "registrationNumber"
         proxy.add(prop, value)
-    for address in _json(row["addresses"]):
-        if isinstance(address, dict) and address.get("address"):
+    for address in public_addresses(_json(row["addresses"])):
+        if address.get("address"):
             proxy.add("address", address["address"])
     return proxy.to_dict()
 

@@ -1,13 +1,17 @@
 """The public tables of a bulk dump, as SQL: one place that says what may leave the registry.
 
 Columns are listed explicitly (never ``*``) so that a column added later, such as
-``entities.restricted``, is never published by accident. Lobbying data is the published view
-only: lobbyists and clients mirror approved versions; drafts are not exported.
+``entities.restricted``, is never published by accident; ``links.comment`` (a registrar's
+note) is left out, and addresses and birth dates pass the rules of :mod:`registry.privacy`.
+Lobbying data is the published view only: lobbyists and clients mirror approved versions;
+drafts are not exported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from registry.privacy import public_addresses_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +22,10 @@ class PublicTable:
 
 PUBLIC_TABLES: tuple[PublicTable, ...] = (
     PublicTable("datasets", "SELECT name, title, source, licence, url FROM datasets ORDER BY name"),
-    PublicTable("entities", """
+    PublicTable("entities", f"""
         SELECT id, dataset, source_key, kind, name, country, jurisdiction, legal_form,
-               founding_date, dissolution_date, birth_date, nationalities, addresses,
+               founding_date, dissolution_date, left(birth_date, 7) AS birth_date,
+               nationalities, {public_addresses_sql("addresses")} AS addresses,
                is_closed, statement_id, valid_from, updated_at, data->>'status' AS status
         FROM entities ORDER BY id"""),
     PublicTable("entity_names", """
@@ -94,7 +99,7 @@ PUBLIC_TABLES: tuple[PublicTable, ...] = (
         FROM donations ORDER BY id"""),
     PublicTable("links", """
         SELECT id, left_id, right_id, score, status, method, evidence, matcher_version,
-               decided_at, comment
+               decided_at
         FROM links WHERE status IN ('auto', 'confirmed') ORDER BY id"""),
 )
 

@@ -180,11 +180,11 @@ class MatchController(Controller):
             props["jurisdiction"] = [entity.jurisdiction.lower()]
         if entity.identifiers:
             props["registrationNumber"] = [f"{i.scheme}:{i.value}" for i in entity.identifiers]
-        addresses = [a.get("address") for a in entity.addresses if isinstance(a, dict)]
+        addresses = [a.get("address") for a in out.addresses]
         if any(addresses):
             props["address"] = [str(a) for a in addresses if a]
-        if entity.birth_date:
-            props["birthDate"] = [entity.birth_date]
+        if out.birth_date:
+            props["birthDate"] = [out.birth_date]
         if entity.founding_date:
             props["incorporationDate"] = [entity.founding_date]
         evidence = result.evidence()

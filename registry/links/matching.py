@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,10 @@ KIND_SCHEMAS = {"company": "Company", "person": "Person", "public_body": "Public
 # Identifier properties whose scheme is known; the rest are compared scheme-less.
 SCHEMED_PROPERTIES = {"leiCode": "XI-LEI", "innCode": "RU-INN", "ogrnCode": "RU-OGRN"}
 LOOSE_PROPERTIES = ("registrationNumber", "idNumber", "taxNumber", "vatCode")
+# One query's budget: every value is compared with up to 50 candidates, each with its names.
+MAX_PROPERTIES = 30
+MAX_VALUES = 10  # per property (names, addresses, identifiers...)
+MAX_VALUE_LENGTH = 500
 
 
 class QueryError(ValueError):
@@ -41,10 +46,25 @@ def _values(properties: Mapping[str, Any], name: str) -> list[str]:
     return [str(v).strip() for v in items if isinstance(v, str | int) and str(v).strip()]
 
 
+def _check_size(key: str, properties: Mapping[str, Any]) -> None:
+    if len(properties) > MAX_PROPERTIES:
+        raise QueryError(f"queries.{key}.properties",
+                         f"at most {MAX_PROPERTIES} properties in one query")
+    for name, raw in properties.items():
+        items = raw if isinstance(raw, list) else [raw]
+        if len(items) > MAX_VALUES:
+            raise QueryError(f"queries.{key}.properties.{name}",
+                             f"at most {MAX_VALUES} values of one property")
+        if any(isinstance(v, str) and len(v) > MAX_VALUE_LENGTH for v in items):
+            raise QueryError(f"queries.{key}.properties.{name}",
+                             f"a value is at most {MAX_VALUE_LENGTH} characters")
+
+
 def party_from_example(key: str, schema: str, properties: Mapping[str, Any]) -> Party:
     if schema not in SCHEMA_KINDS:
         raise QueryError(f"queries.{key}.schema",
                          f"schema must be one of {', '.join(SCHEMA_KINDS)}")
+    _check_size(key, properties)
     names = _values(properties, "name") + _values(properties, "alias")
     if not names:
         raise QueryError(f"queries.{key}.properties.name", "at least one name is required")
@@ -103,6 +123,11 @@ async def match_party(session: AsyncSession, source: CandidateSource, party: Par
         rows = await session.execute(_BY_IDENTIFIER, {"values": padded, "kind": kind})
         found.update(int(r[0]) for r in rows)
     targets = await load_parties(session, found)
+    # Scoring is CPU work: off the event loop, so other requests are served meanwhile.
+    return await anyio.to_thread.run_sync(_score, party, any_kind, targets, limit)
+
+
+def _score(party: Party, any_kind: bool, targets: Mapping[int, Any], limit: int) -> list[Scored]:
     scored: list[Scored] = []
     for entity_id, target in targets.items():
         probe = party if not any_kind else _with_kind(party, target.party.kind)

@@ -96,10 +96,11 @@ async def linked_entities(session: AsyncSession, entity_id: int, *, max_depth: i
     for _ in range(max_depth):
         if not frontier or len(paths) >= max_nodes:
             break
+        # At most this many links a step: a node with 100,000 links is read no further.
         rows = (await session.scalars(
             select(Link).where(Link.status.in_(TRAVERSED),
                                or_(Link.left_id.in_(frontier), Link.right_id.in_(frontier)))
-            .order_by(Link.score.desc(), Link.id))).all()
+            .order_by(Link.score.desc(), Link.id).limit(max_nodes * 10))).all()
         nxt: list[int] = []
         current = set(frontier)
         for link in rows:

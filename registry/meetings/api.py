@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from registry.api.access import PUBLIC, REGISTRANT, access
+from registry.api.dates import check_day
 from registry.api.pagination import (
     DEFAULT_LIMIT,
     Page,
@@ -53,7 +54,9 @@ class MeetingController(Controller):
         one_sided: FromQuery[bool | None] = None,
     ) -> Page[MeetingOut]:
         check_limit(limit)
-        after = decode_cursor(cursor)
+        check_day(date_from, "date_from")
+        check_day(date_to, "date_to")
+        after = decode_cursor(cursor, (str, int))
         after_key = None
         if after:
             try:

@@ -3,7 +3,7 @@
 Import this package to register every table on ``Base.metadata`` (Alembic does).
 """
 
-from .accounts import ApiKey, AuditLog, LoginAttempt, RegistrantMember, User
+from .accounts import ApiKey, AuditLog, LoginAttempt, RegistrantInvitation, RegistrantMember, User
 from .base import Base
 from .donations import Donation
 from .entities import Entity, EntityIdentifier, EntityName
@@ -58,6 +58,7 @@ __all__ = [
     "MeetingOfficial",
     "RecordVersion",
     "Registrant",
+    "RegistrantInvitation",
     "RegistrantMember",
     "RegistrantVersion",
     "Relationship",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Index, Text, text
+from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, created_at, flag, json_object, pk, text_default
@@ -35,6 +35,21 @@ class RegistrantMember(Base):
     created_at: Mapped[dt.datetime] = created_at()
 
 
+class RegistrantInvitation(Base):
+    """A member's invitation to another account (migration 0026): it becomes a member only
+    by accepting, so nobody is added to an entry, or learns who has an account, unasked."""
+
+    __tablename__ = "registrant_invitations"
+    __table_args__ = (UniqueConstraint("registrant_id", "email",
+                                       name="uq_registrant_invitations_registrant_email"),)
+    id: Mapped[int] = pk()
+    registrant_id: Mapped[int] = mapped_column(
+        ForeignKey("registrants.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(Text, index=True)  # lower case
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = created_at()
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[int] = pk()
@@ -49,13 +64,14 @@ class ApiKey(Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins, for throttling by e-mail and by client address."""
+    """Failed sign-ins and all sign-up attempts, for throttling by client address."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index(None, "email", "at"), Index(None, "ip", "at"))
     id: Mapped[int] = pk()
     email: Mapped[str] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = text_default("sign-in")  # sign-in | sign-up (migration 0026)
     at: Mapped[dt.datetime] = created_at()
 
 

@@ -10,6 +10,7 @@ from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api.access import PUBLIC, access
+from registry.api.dates import check_day
 from registry.api.problems import Problem
 from registry.db.session import DbSession
 from registry.models import Entity
@@ -56,6 +57,7 @@ class OwnershipController(Controller):
 
     async def _chains(self, session: AsyncSession, entity_id: int, as_of: dt.date | None,
                       max_depth: int, direction: service.Direction) -> ChainsOut:
+        check_day(as_of, "as_of")
         await _entity(session, entity_id)
         chains = await service.chains_as_of(session, entity_id, as_of, max_depth, direction)
         entities = await service.load_entities(session, chain_entity_ids(chains))
@@ -72,6 +74,7 @@ class OwnershipController(Controller):
         as_of: Annotated[dt.date | None, QueryParameter(description=AS_OF)] = None,
         depth: Annotated[int, QueryParameter(ge=1, le=5)] = 2,
     ) -> GraphOut:
+        check_day(as_of, "as_of")
         await _entity(db_session, entity_id)
         day = as_of or dt.datetime.now(dt.UTC).date()
         graph = await service.graph_as_of(db_session, entity_id, day, depth)

@@ -40,6 +40,17 @@ Direction = Literal["owners", "owned"]
 DEFAULT_DEPTH = 10
 MAX_DEPTH = 20
 MAX_PATHS = 2_000
+# Relationship rows one walk may read: paths and nodes are bounded, but a nominee holding
+# 100,000 companies would otherwise be read whole at the first step.
+MAX_EDGES = 10_000
+
+
+@dataclass(slots=True)
+class EdgeBudget:
+    """The relationship rows a walk may still read; ``exhausted`` once a read was cut."""
+
+    remaining: int = field(default_factory=lambda: MAX_EDGES)
+    exhausted: bool = False
 OWNERSHIP_TYPE = "shareholding"
 
 
@@ -168,14 +179,28 @@ def _version_in_force(versions: list[Relationship], at: dt.datetime) -> Relation
 
 
 async def edges_as_of(session: AsyncSession, entity_ids: Iterable[int], as_of: dt.date,
-                      direction: Direction, *, components: bool = False) -> list[Hop]:
+                      direction: Direction, *, components: bool = False,
+                      budget: EdgeBudget | None = None) -> list[Hop]:
     """The relationships in force on ``as_of`` whose subject (direction "owners") or
-    interested party ("owned") is one of ``entity_ids``."""
+    interested party ("owned") is one of ``entity_ids``, reading at most what ``budget``
+    has left (default: one fresh budget)."""
     ids = list(set(entity_ids))
-    if not ids:
+    budget = budget if budget is not None else EdgeBudget()
+    if not ids or budget.remaining <= 0:
+        budget.exhausted |= bool(ids)
         return []
     column = Relationship.subject_id if direction == "owners" else Relationship.interested_party_id
-    rows = (await session.scalars(select(Relationship).where(column.in_(ids)))).all()
+    rows = list((await session.scalars(
+        select(Relationship).where(column.in_(ids))
+        .order_by(Relationship.dataset, Relationship.source_key, Relationship.id)
+        .limit(budget.remaining + 1))).all())
+    budget.remaining -= len(rows)
+    if budget.remaining < 0:
+        budget.exhausted = True
+        rows.pop()
+        # The last record may have lost some of its versions: leave it out whole.
+        last = (rows[-1].dataset, rows[-1].source_key) if rows else None
+        rows = [r for r in rows if (r.dataset, r.source_key) != last]
     records: dict[tuple[str, str], list[Relationship]] = defaultdict(list)
     for r in rows:
         records[(r.dataset, r.source_key)].append(r)
@@ -203,10 +228,13 @@ async def chains_as_of(session: AsyncSession, entity_id: int, as_of: dt.date | N
     # Open paths: (entity at the far end, hops so far, entities on the path).
     frontier: list[tuple[int, tuple[Hop, ...], tuple[int, ...]]] = [(entity_id, (), (entity_id,))]
     seen_cycles: set[tuple[int, ...]] = set()
+    budget = EdgeBudget()
     for depth in range(max_depth + 1):
         if not frontier:
             break
-        edges = await edges_as_of(session, {n for n, _, _ in frontier}, as_of, direction)
+        edges = await edges_as_of(session, {n for n, _, _ in frontier}, as_of, direction,
+                                  budget=budget)
+        out.truncated |= budget.exhausted
         by_node: dict[int, list[Hop]] = defaultdict(list)
         for e in edges:
             near = e.subject_id if direction == "owners" else e.party_id
@@ -317,11 +345,13 @@ async def graph_as_of(session: AsyncSession, entity_id: int, as_of: dt.date | No
     frontier = {entity_id}
     edges: dict[int, Hop] = {}
     truncated = False
+    budget = EdgeBudget()
     for _ in range(depth):
         found: list[Hop] = []
         for direction in ("owners", "owned"):
             found += await edges_as_of(session, frontier, as_of, direction,  # type: ignore[arg-type]
-                                       components=True)
+                                       components=True, budget=budget)
+        truncated |= budget.exhausted
         nxt: set[int] = set()
         for e in found:
             edges[e.relationship_id] = e

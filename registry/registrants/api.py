@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy import and_, select
 
-from registry.accounts.service import find_user
 from registry.api.access import AUTHENTICATED, PUBLIC, REGISTRANT, REGISTRAR, access, principal_of
 from registry.api.pagination import (
     DEFAULT_LIMIT,
@@ -27,7 +26,7 @@ from registry.links.jobs import link_registrant
 from registry.models import Registrant, RegistrantMember, RegistrantVersion, User
 from registry.settings import Settings
 
-from . import service
+from . import members, service
 from .codes import CATEGORIES, SUBJECT_MATTERS, code_lists
 from .diff import diff
 from .listing import RegistrantFilter, list_published
@@ -36,6 +35,7 @@ from .schemas import (
     DiffOut,
     DraftOut,
     Entry,
+    InvitationOut,
     MemberIn,
     MemberOut,
     PendingOut,
@@ -299,19 +299,56 @@ class RegistrantController(Controller):
             .where(RegistrantMember.registrant_id == registrant_id).order_by(User.id))
         return [MemberOut(user_id=uid, email=email) for uid, email in rows]
 
-    @post("/{registrant_id:int}/members", operation_id="addRegistrantMember",
-          opt=access(REGISTRANT), summary="Let a colleague's account edit this entry too",
-          description="The colleague signs up first. Recorded in the audit log.")
-    async def add_member(self, request: Request[Any, Any, Any], db_session: DbSession,
-                         registrant_id: FromPath[int],
-                         data: JSONBody[MemberIn]) -> MemberOut:
+    @post("/{registrant_id:int}/members", operation_id="inviteRegistrantMember",
+          opt=access(REGISTRANT), status_code=202,
+          summary="Invite a colleague to edit this entry (they accept to join)",
+          description="The answer is the same whether or not the address has an account; "
+                      "the colleague accepts with POST .../invitation/accept once signed in. "
+                      "Recorded in the audit log.")
+    async def invite_member(self, request: Request[Any, Any, Any], db_session: DbSession,
+                            registrant_id: FromPath[int],
+                            data: JSONBody[MemberIn]) -> InvitationOut:
         await service.get_registrant(db_session, registrant_id)
-        user = await find_user(db_session, data.email)
-        if user is None or not user.is_active:
-            raise Problem(422, "No active account has this e-mail; ask your colleague to sign "
-                               "up first.", field="email", type_="validation")
-        if await db_session.get(RegistrantMember, (user.id, registrant_id)) is None:
-            db_session.add(RegistrantMember(user_id=user.id, registrant_id=registrant_id))
-            Actor(request).log(db_session, "registrant.add_member", "registrant", registrant_id,
-                               {"user_id": user.id, "email": user.email})
-        return MemberOut(user_id=user.id, email=user.email)
+        email = await members.invite(db_session, Actor(request), registrant_id, data.email)
+        return InvitationOut(registrant_id=registrant_id, email=email)
+
+    @get("/{registrant_id:int}/invitations", operation_id="listRegistrantInvitations",
+         opt=access(REGISTRANT), summary="Invitations not yet answered")
+    async def list_invitations(self, db_session: DbSession,
+                               registrant_id: FromPath[int]) -> list[InvitationOut]:
+        await service.get_registrant(db_session, registrant_id)
+        return [InvitationOut(registrant_id=i.registrant_id, email=i.email)
+                for i in await members.pending(db_session, registrant_id)]
+
+    @delete("/{registrant_id:int}/invitations", operation_id="withdrawRegistrantInvitation",
+            opt=access(REGISTRANT), summary="Withdraw an invitation")
+    async def withdraw_invitation(
+        self, request: Request[Any, Any, Any], db_session: DbSession,
+        registrant_id: FromPath[int],
+        email: Annotated[str, QueryParameter(max_length=320)],
+    ) -> None:
+        await members.withdraw(db_session, Actor(request), registrant_id, email)
+
+    @post("/{registrant_id:int}/invitation/accept", operation_id="acceptRegistrantInvitation",
+          opt=access(AUTHENTICATED), status_code=200,
+          summary="Accept the invitation to this entry sent to the caller's e-mail")
+    async def accept_invitation(self, request: Request[Any, Any, Any], db_session: DbSession,
+                                registrant_id: FromPath[int]) -> MemberOut:
+        actor = Actor(request)
+        await members.answer(db_session, actor, registrant_id, accept=True)
+        assert actor.principal is not None
+        return MemberOut(user_id=actor.principal.user_id, email=actor.principal.email)
+
+    @post("/{registrant_id:int}/invitation/decline", operation_id="declineRegistrantInvitation",
+          opt=access(AUTHENTICATED), status_code=204,
+          summary="Decline the invitation to this entry sent to the caller's e-mail")
+    async def decline_invitation(self, request: Request[Any, Any, Any], db_session: DbSession,
+                                 registrant_id: FromPath[int]) -> None:
+        await members.answer(db_session, Actor(request), registrant_id, accept=False)
+
+    @delete("/{registrant_id:int}/members/{user_id:int}", operation_id="removeRegistrantMember",
+            opt=access(REGISTRANT), summary="Remove a member (or leave the entry)",
+            description="The last member stays unless a registrar removes it.")
+    async def remove_member(self, request: Request[Any, Any, Any], db_session: DbSession,
+                            registrant_id: FromPath[int], user_id: FromPath[int]) -> None:
+        await members.remove(db_session, Actor(request), registrant_id, user_id)

@@ -10,55 +10,62 @@ every field is optional here; ``validate.py`` says what submission requires.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from registry.entities.schemas import EntityOut
 
+# Every field and list of an entry is bounded (a version is stored whole, diffed, published
+# and exported): a too long value is a 4xx naming its field.
+Code_ = Annotated[str, msgspec.Meta(max_length=100)]
+Line = Annotated[str, msgspec.Meta(max_length=300)]
+Url = Annotated[str, msgspec.Meta(max_length=2_000)]
+Text = Annotated[str, msgspec.Meta(max_length=10_000)]
+
 
 class Address(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    address: str | None = None
-    city: str | None = None
-    post_code: str | None = None
-    country: str | None = None  # ISO 3166-1 alpha-2
+    address: Line | None = None
+    city: Line | None = None
+    post_code: Code_ | None = None
+    country: Code_ | None = None  # ISO 3166-1 alpha-2
 
 
 class Identifier(msgspec.Struct, forbid_unknown_fields=True):
-    scheme: str  # org-id.guide code, e.g. GB-COH, ES-RMC
-    id: str
+    scheme: Code_  # org-id.guide code, e.g. GB-COH, ES-RMC
+    id: Line
 
 
 class LobbyistIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    role: str | None = None
-    former_public_office: str | None = None
+    name: Line | None = None
+    role: Line | None = None
+    former_public_office: Line | None = None
     former_office_end: dt.date | None = None
 
 
 class ClientIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    income_band: str | None = None
-    identifiers: list[Identifier] = []
+    name: Line | None = None
+    income_band: Code_ | None = None
+    identifiers: Annotated[list[Identifier], msgspec.Meta(max_length=20)] = []
 
 
 class Entry(msgspec.Struct, forbid_unknown_fields=True):
     """A register entry as the registrant writes it (one version)."""
 
-    name: str | None = None
-    category: str | None = None
-    legal_form: str | None = None
+    name: Line | None = None
+    category: Code_ | None = None
+    legal_form: Line | None = None
     head_office: Address | None = None
-    website: str | None = None
-    identifiers: list[Identifier] = []
-    description: str | None = None
-    subject_matters: list[str] = []
-    legislative_files: list[str] = []
-    lobbyists: list[LobbyistIn] = []
-    clients: list[ClientIn] = []
-    annual_costs_band: str | None = None
-    funding_sources: list[str] = []
-    memberships: list[str] = []
+    website: Url | None = None
+    identifiers: Annotated[list[Identifier], msgspec.Meta(max_length=20)] = []
+    description: Text | None = None
+    subject_matters: Annotated[list[Code_], msgspec.Meta(max_length=50)] = []
+    legislative_files: Annotated[list[Line], msgspec.Meta(max_length=200)] = []
+    lobbyists: Annotated[list[LobbyistIn], msgspec.Meta(max_length=500)] = []
+    clients: Annotated[list[ClientIn], msgspec.Meta(max_length=1_000)] = []
+    annual_costs_band: Code_ | None = None
+    funding_sources: Annotated[list[Line], msgspec.Meta(max_length=50)] = []
+    memberships: Annotated[list[Line], msgspec.Meta(max_length=200)] = []
 
 
 class FieldIssue(msgspec.Struct):
@@ -169,16 +176,22 @@ class DiffOut(msgspec.Struct):
 
 
 class Decision(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: str
+    email: Annotated[str, msgspec.Meta(max_length=320)]
 
 
 class MemberOut(msgspec.Struct):
     user_id: int
     email: str
+
+
+class InvitationOut(msgspec.Struct):
+    registrant_id: int
+    email: str
+    status: str = "invited"
 
 
 class PendingOut(msgspec.Struct):

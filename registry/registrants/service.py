@@ -244,7 +244,8 @@ async def reject(session: AsyncSession, actor: Actor, registrant_id: int,
 async def change_status(session: AsyncSession, actor: Actor, registrant_id: int, action: str,
                         reason: str | None) -> Registrant:
     """suspend (active → suspended, reason required), reinstate (suspended → active),
-    deregister (any → deregistered)."""
+    deregister (any → deregistered). A suspended entry's members may deregister it, but the
+    registrar's reason for the suspension stays the public one."""
     registrant = await get_registrant(session, registrant_id, lock=True)
     allowed = {"suspend": ({"active"}, "suspended"), "reinstate": ({"suspended"}, "active"),
                "deregister": ({"draft", "submitted", "rejected", "active", "suspended"},
@@ -255,8 +256,14 @@ async def change_status(session: AsyncSession, actor: Actor, registrant_id: int,
     if action == "suspend" and not (reason or "").strip():
         raise Problem(422, "Give the reason for the suspension.", field="reason",
                       type_="validation")
+    by_registrar = actor.principal is not None and actor.principal.is_registrar
+    if action == "reinstate":
+        registrant.status_reason = None
+    elif registrant.status == "suspended" and not by_registrar:
+        pass  # the registrar's public reason for the suspension stands; theirs is audited
+    else:
+        registrant.status_reason = reason
     registrant.status = target
-    registrant.status_reason = reason if action != "reinstate" else None
     registrant.status_changed_at = dt.datetime.now(dt.UTC)
     if action == "deregister":
         await publish.close_entities(session, registrant)

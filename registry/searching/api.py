@@ -13,7 +13,13 @@ from registry.api.pagination import PageCursor
 from registry.api.problems import Problem
 from registry.db.session import DbSession
 from registry.searching.service import SearchPage, run_search
-from search.backend import InvalidCursor, SearchBackend, SearchQuery
+from search.backend import (
+    MAX_RESULT_WINDOW,
+    InvalidCursor,
+    SearchBackend,
+    SearchQuery,
+    decode_cursor,
+)
 
 Kind = Literal["company", "person", "public_body"]
 MAX_QUERY = 200
@@ -45,9 +51,16 @@ class SearchController(Controller):
             raise Problem(400, f"The query is longer than {MAX_QUERY} characters.", field="q")
         backend: SearchBackend = state.search_backend
         try:
-            return await run_search(db_session, backend, SearchQuery(
+            if cursor and decode_cursor(cursor)[2] + limit > MAX_RESULT_WINDOW:
+                raise Problem(400, f"Results are served to a depth of {MAX_RESULT_WINDOW}; "
+                                   "narrow the query (kind, country, dataset).",
+                              field="cursor")
+            page = await run_search(db_session, backend, SearchQuery(
                 q=q, kind=kind, country=country or None, dataset=dataset or None,
                 limit=limit, cursor=cursor or None))
         except InvalidCursor as exc:
             raise Problem(400, "The cursor is not one this API issued.",
                           field="cursor") from exc
+        if page.next and decode_cursor(page.next)[2] + limit > MAX_RESULT_WINDOW:
+            page.next = None  # the last page anyone may reach
+        return page
