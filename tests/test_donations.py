@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.donations import import_donations
 from importers.donations_parse import parse_amount, parse_uk_ec, person_name
+from registry.api.pagination import encode_cursor
 from registry.demo.load import link_demo
 from registry.links.jobs import run_linking
 from registry.models import Donation, Entity, ImportError_, Link
@@ -213,6 +214,10 @@ async def test_donations_api(client: HttpClient, linked: dict[str, Any],
     assert bad.headers["content-type"].startswith("application/problem+json")
     bad = await client.get("/api/v1/donations", params={"cursor": "nope"})
     assert bad.status_code == 400
+    # A cursor of the shape the list issues (a date or null, an id) is accepted.
+    for values in (["2022-06-10", 1], [None, 1]):
+        page = await client.get("/api/v1/donations", params={"cursor": encode_cursor(values)})
+        assert page.status_code == 200, page.text
 
     smith = ids["demo-bods:person-john-smith-1968"]
     base = f"/api/v1/entities/{smith}/donations"

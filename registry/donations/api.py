@@ -31,7 +31,7 @@ INCLUDES = {"owned", "owners"}
 
 
 def _after(cursor: str | None) -> tuple[dt.date | None, int] | None:
-    values = decode_cursor(cursor)
+    values = decode_cursor(cursor, ((str, type(None)), int))
     if values is None:
         return None
     try:

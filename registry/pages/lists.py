@@ -231,7 +231,7 @@ class ListPageController(Controller):
                                       subject, one_sided)
         after_key = None
         try:
-            raw = decode_cursor(cursor)
+            raw = decode_cursor(cursor, (str, int))
             if raw:
                 after_key = (dt.date.fromisoformat(str(raw[0])), int(raw[1]))
         except (Problem, ValueError, IndexError):

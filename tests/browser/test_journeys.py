@@ -52,6 +52,18 @@ async def dnipro_lobbying(served: Served) -> dict[str, Any]:
                                                    "role": "Deputy head", "institution": KYIV}],
                                     "clients": [DNIPRO]})
         assert r.status_code == 201, r.text
+        # The client's self-declared identifier only proposes its link to the company: the
+        # registrar confirms it, as in the review page.
+        candidates = (await client.get("/api/v1/links", headers=registrar,
+                                       params={"status": "candidate"})).json()["items"]
+        mine = [c for c in candidates
+                if any(view["registration_number"] in key
+                       for side in (c["left"], c["right"]) for key in side["keys"])]
+        assert mine, candidates
+        for link in mine:
+            r = await client.post(f"/api/v1/links/{link['id']}/decision", headers=registrar,
+                                  json={"decision": "confirmed", "comment": "EDRPOU checked"})
+            assert r.status_code == 200, r.text
     return view
 
 
