@@ -28,6 +28,7 @@ from registry.exports.api import ExportController
 from registry.exports.bods_api import BodsExportController
 from registry.exports.ocds_api import OcdsExportController
 from registry.health import health, ready
+from registry.http_cache import cache_lifespan, http_cache_middleware
 from registry.links.api import LinkController, MatchController
 from registry.logging import get_logger
 from registry.meetings.api import MeetingController, RegistrantMeetingController
@@ -116,12 +117,14 @@ def create_app(
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
         },
         # The search backend and its outbox worker need the database's sessionmaker.
-        lifespan=[database, search_lifespan, *extra_lifespan],
+        lifespan=[database, search_lifespan,
+                  cache_lifespan(settings.http_cache_mb << 20, database_url), *extra_lifespan],
         exception_handlers={Exception: problem_response},
         openapi_config=openapi,
         # Authentication names the caller; the one guard enforces every handler's
-        # declared access level (registry/api/access.py).
-        middleware=[_request_logging, authentication_middleware],
+        # declared access level (registry/api/access.py); public reads are then answered
+        # from the cache or given validators (registry/http_cache.py).
+        middleware=[_request_logging, authentication_middleware, http_cache_middleware],
         guards=[access_guard],
         # Logging is ours (structlog JSON, configured by the CLI); Litestar must not reset it.
         logging_config=None,

@@ -32,6 +32,8 @@ class Settings:
     # A lobbyist whose public office ended less than this long ago is a "revolving door".
     revolving_door_months: int = 24
     access_token_minutes: int = 60
+    # In-process cache of public answers, per serving process (0: validators only).
+    http_cache_mb: int = 64
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -51,6 +53,7 @@ class Settings:
             returns_due_days=int(env.get("REGISTRY_RETURNS_DUE_DAYS", "30")),
             revolving_door_months=int(env.get("REGISTRY_REVOLVING_DOOR_MONTHS", "24")),
             access_token_minutes=int(env.get("REGISTRY_ACCESS_TOKEN_MINUTES", "60")),
+            http_cache_mb=int(env.get("REGISTRY_HTTP_CACHE_MB", "64")),
         )
 
     def effective_secret_key(self) -> str:

@@ -1,0 +1,159 @@
+"""HTTP caching of public reads (registry/http_cache.py): validators and conditional GET,
+and answers cached per process but never served after the data under them changed,
+whichever process or connection changed it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import formatdate
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.app import create_app
+from registry.demo.load import link_demo
+from registry.http_cache import AnswerCache
+from registry.models import Entity, Link
+from registry.settings import Settings
+from tests.lobbying_support import account
+
+HttpClient = AsyncTestClient[Litestar]
+BEHIND = "/api/v1/contracts/ocds-demo-0001/behind"
+
+
+@pytest.fixture
+async def linked(database_url: str, demo: dict[str, Any]) -> dict[str, Any]:
+    await link_demo(database_url)
+    return demo
+
+
+async def _generations(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(text(
+        "SELECT scope, sum(generation)::bigint FROM cache_generations GROUP BY scope"))
+    await session.commit()
+    return {scope: n for scope, n in rows}
+
+
+async def test_conditional_get(client: HttpClient, session: AsyncSession,
+                               settings: Settings, linked: dict[str, Any]) -> None:
+    first = await client.get(BEHIND)
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "public, no-cache"
+    last_modified = first.headers["last-modified"]
+
+    for tag in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        again = await client.get(BEHIND, headers={"If-None-Match": tag})
+        assert again.status_code == 304, tag
+        assert again.content == b"" and again.headers["etag"] == etag
+    changed = await client.get(BEHIND, headers={"If-None-Match": '"other"'})
+    assert changed.status_code == 200 and changed.content == first.content
+
+    assert (await client.get(BEHIND, headers={"If-Modified-Since": last_modified})
+            ).status_code == 304
+    yesterday = formatdate((dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).timestamp(),
+                           usegmt=True)
+    assert (await client.get(BEHIND, headers={"If-Modified-Since": yesterday})
+            ).status_code == 200
+    # If-None-Match decides when both are sent.
+    assert (await client.get(BEHIND, headers={"If-None-Match": '"other"',
+                                              "If-Modified-Since": last_modified})
+            ).status_code == 200
+
+    # Pages, search and plain reads have validators too; errors have none.
+    for path in ("/contracts/ocds-demo-0001", "/api/v1/search?q=acme", "/search?q=acme",
+                 "/api/v1/contracts/ocds-demo-0001", "/api/v1/entities?limit=2"):
+        r = await client.get(path)
+        assert r.status_code == 200 and "etag" in r.headers, path
+        assert (await client.get(path, headers={"If-None-Match": r.headers["etag"]})
+                ).status_code == 304, path
+    missing = await client.get("/api/v1/contracts/nope/behind")
+    assert missing.status_code == 404 and "etag" not in missing.headers
+
+    # A signed-in caller may see more than the public: no shared validators, no cache.
+    headers = await account(session, settings, "reader@example.org")
+    signed_in = await client.get(BEHIND, headers={**headers, "If-None-Match": etag})
+    assert signed_in.status_code == 200 and "etag" not in signed_in.headers
+
+
+async def test_a_decision_shows_at_once_in_every_process(
+        app: Litestar, client: HttpClient, session: AsyncSession, settings: Settings,
+        database_url: str, linked: dict[str, Any]) -> None:
+    # A second serving process: its own app, its own memory, the same database.
+    other_app = create_app(settings, database_url)
+    async with AsyncTestClient(app=other_app) as other:
+        before = await other.get(BEHIND)
+        assert before.status_code == 200 and before.json()["suppliers"][0]["companies"]
+        assert (await client.get(BEHIND)).content == before.content
+
+        # Both now answer from memory: a stored answer changed by hand is what they serve.
+        cache: AnswerCache = other_app.state.http_cache
+        entry = cache.get((BEHIND, b""))
+        assert entry is not None
+        entry.body = entry.body.replace(b"Acme", b"Xcme")
+        assert b"Xcme" in (await other.get(BEHIND)).content
+
+        # A registrar rejects the supplier's link through the first process.
+        supplier = await session.scalar(select(Entity.id).where(
+            Entity.source_key == "ocds-demo-0001/GB-COH-1234567"))
+        link_id = await session.scalar(select(Link.id).where(
+            (Link.left_id == supplier) | (Link.right_id == supplier),
+            Link.status == "auto"))
+        registrar = await account(session, settings, "registrar@example.org", "registrar")
+        r = await client.post(f"/api/v1/links/{link_id}/decision", headers=registrar,
+                              json={"decision": "rejected", "comment": "not them"})
+        assert r.status_code in (200, 201), r.text
+
+        after = await other.get(BEHIND, headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200
+        assert after.json()["suppliers"][0]["companies"] == []
+        assert after.headers["etag"] != before.headers["etag"]
+        assert (await client.get(BEHIND)).content == after.content
+
+
+async def test_a_write_from_another_connection_shows_on_pages(
+        client: HttpClient, session: AsyncSession, linked: dict[str, Any]) -> None:
+    entity = await session.scalar(select(Entity).where(
+        Entity.source_key == "GB-COH-01234567"))
+    assert entity is not None
+    page = f"/entities/{entity.id}"
+    first = await client.get(page)
+    assert "Acme Construction Limited" in first.text
+    assert (await client.get(page)).content == first.content  # served again, from memory
+
+    # An importer's bulk write, say: plain SQL on its own connection.
+    await session.execute(text("UPDATE entities SET name = 'Acme Building Limited' "
+                               "WHERE id = :id"), {"id": entity.id})
+    await session.commit()
+    second = await client.get(page)
+    assert "Acme Building Limited" in second.text
+    assert second.headers["etag"] != first.headers["etag"]
+
+
+async def test_generations_count_committed_transactions(
+        session: AsyncSession, demo: dict[str, Any]) -> None:
+    start = await _generations(session)
+    assert set(start) == {"entities", "search", "links", "ownership", "procurement",
+                          "register"}
+    # Several statements in one transaction: one step, at commit.
+    for name in ("One Ltd", "Two Ltd"):
+        await session.execute(text("UPDATE entities SET name = :n "
+                                   "WHERE source_key = 'GB-COH-01234567'"), {"n": name})
+    assert await session.scalar(text(
+        "SELECT sum(generation) FROM cache_generations WHERE scope = 'entities'"
+    )) == start["entities"]  # not yet: the new data is not visible to others either
+    await session.commit()
+    after = await _generations(session)
+    assert after["entities"] == start["entities"] + 1
+    assert after["links"] == start["links"] and after["register"] == start["register"]
+
+    # A rolled-back write changes nothing, and leaves nothing behind.
+    await session.execute(text("UPDATE entities SET name = 'Three Ltd' "
+                               "WHERE source_key = 'GB-COH-01234567'"))
+    await session.rollback()
+    assert await _generations(session) == after
+    assert (await session.scalar(text("SELECT count(*) FROM cache_generation_pending"))) == 0
