@@ -92,7 +92,7 @@ def _ms(value: str) -> float:
 
 def wrk(url: str, seconds: float, connections: int, script: Path | None = None) -> Result:
     load = os.getloadavg()[0]
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s"]
     if script is not None:
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,  # noqa: S603

@@ -157,3 +157,45 @@ async def test_generations_count_committed_transactions(
     await session.rollback()
     assert await _generations(session) == after
     assert (await session.scalar(text("SELECT count(*) FROM cache_generation_pending"))) == 0
+
+
+async def test_the_one_round_trip_entity_read_matches_the_orm_view(
+        client: HttpClient, session: AsyncSession, linked: dict[str, Any]) -> None:
+    import msgspec
+
+    from registry.entities.schemas import entity_out
+
+    rows = (await session.scalars(select(Entity).order_by(Entity.id))).all()
+    assert len(rows) > 10
+    for row in rows:
+        r = await client.get(f"/api/v1/entities/{row.id}")
+        assert r.status_code == 200
+        assert r.json() == msgspec.to_builtins(entity_out(row)), row.id
+    missing = await client.get("/api/v1/entities/999999")
+    assert missing.status_code == 404 and missing.json()["field"] == "entity_id"
+
+
+async def test_concurrent_requests_share_generation_reads(
+        database_url: str, session: AsyncSession, demo: dict[str, Any]) -> None:
+    import asyncio
+
+    import asyncpg
+
+    from registry.http_cache import Generations, asyncpg_dsn
+
+    pool = await asyncpg.create_pool(**asyncpg_dsn(database_url), min_size=1, max_size=4)
+    try:
+        generations = Generations(pool)
+        answers = await asyncio.gather(*(generations.read() for _ in range(20)))
+        assert generations.reads <= 2 and len({tuple(a.items()) for a in answers}) == 1
+
+        # A read asked for after a commit sees it, even while an earlier one is under way.
+        earlier = asyncio.ensure_future(generations.read())
+        await asyncio.sleep(0)
+        await session.execute(text("UPDATE entities SET name = 'X' "
+                                   "WHERE source_key = 'GB-COH-01234567'"))
+        await session.commit()
+        assert (await generations.read())["entities"] == answers[0]["entities"] + 1
+        await earlier
+    finally:
+        await pool.close()

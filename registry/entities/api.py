@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from litestar import Controller, get
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
 from registry.api.access import PUBLIC, access
@@ -21,6 +22,7 @@ from registry.api.problems import Problem
 from registry.db.session import DbSession
 
 from . import service
+from .read import entity_out_by_id
 from .schemas import EntityOut, entity_out
 
 Kind = Literal["company", "person", "public_body"]
@@ -51,8 +53,8 @@ class EntityController(Controller):
 
     @get("/{entity_id:int}", operation_id="getEntity", opt=access(PUBLIC),
          summary="One entity with its names and identifiers")
-    async def get_entity(self, db_session: DbSession, entity_id: FromPath[int]) -> EntityOut:
-        entity = await service.get_entity(db_session, entity_id)
+    async def get_entity(self, state: State, entity_id: FromPath[int]) -> EntityOut:
+        entity = await entity_out_by_id(state.read_pool, entity_id)  # one round trip
         if entity is None:
             raise Problem(404, f"No entity with id {entity_id}.", field="entity_id")
-        return entity_out(entity)
+        return entity
