@@ -98,8 +98,8 @@ def wrk(url: str, seconds: float, connections: int, script: Path | None = None) 
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,  # noqa: S603
                          timeout=seconds + 60).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     errors = 0
     for pattern in (r"Non-2xx or 3xx responses: (\d+)",
                     r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"):
@@ -260,6 +260,11 @@ def _bare(tmp: Path, workers: int) -> tuple[Server, str]:
     return server, f"http://127.0.0.1:{port}/bare"
 
 
+def _bare_line(r: Result) -> str:
+    return (f"bare Litestar handler {r.rate:9.1f} req/s  p50 {r.p50:.1f} ms  "
+            f"p99 {r.p99:.1f} ms  load {r.load:.1f}")
+
+
 def _line(label: str, r: Result, bare: Result) -> str:
     return (f"{label:34} {r.rate:9.1f} req/s  x{r.rate / bare.rate:6.3f}  "
             f"p50 {r.p50:7.1f} ms  p99 {r.p99:7.1f} ms  err {r.errors:3d}  load {r.load:4.1f}")
@@ -271,36 +276,53 @@ def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argpa
     script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                       f"wrk.body = {json.dumps(json.dumps(MATCH_BODY))}\n")
     results: dict[tuple[int, bool, str], Result] = {}
+    ratios: dict[tuple[int, bool, str], float] = {}
     for workers in args.workers:
         bare_server, bare_url = _bare(tmp, workers)
+        readings: list[Result] = []
         try:
             wrk(bare_url, 1, args.connections)
-            bare = wrk(bare_url, args.seconds, args.connections)
+            readings.append(wrk(bare_url, args.seconds, args.connections))
+            yield f"\n{workers} worker(s): " + _bare_line(readings[-1])
+            # The reference is the faster of two readings, before and after the block: on a
+            # shared machine one reading alone can be far off.
+            bare = readings[0]
+            for cache in (True, False):
+                server, base = _registry(env, workers, cache)
+                try:
+                    state = "on" if cache else "off (REGISTRY_HTTP_CACHE_MB=0)"
+                    yield f"  answer cache {state}:"
+                    for label, path in targets.items():
+                        if not cache and label not in STORED:
+                            continue
+                        lua = script if label == "match" else None
+                        wrk(base + path, 1, 2, lua)  # warm up: connections, templates, cache
+                        r = wrk(base + path, args.seconds, args.connections, lua)
+                        results[workers, cache, label] = r
+                        yield "  " + _line(label, r, bare)
+                finally:
+                    server.stop()
+            readings.append(wrk(bare_url, args.seconds, args.connections))
+            yield "  again: " + _bare_line(readings[-1])
         finally:
             bare_server.stop()
-        yield (f"\n{workers} worker(s): bare Litestar handler {bare.rate:9.1f} req/s  "
-               f"p50 {bare.p50:.1f} ms  p99 {bare.p99:.1f} ms  load {bare.load:.1f}")
-        for cache in (True, False):
-            server, base = _registry(env, workers, cache)
-            try:
-                yield f"  answer cache {'on' if cache else 'off (REGISTRY_HTTP_CACHE_MB=0)'}:"
-                for label, path in targets.items():
-                    if not cache and label not in STORED:
-                        continue
-                    lua = script if label == "match" else None
-                    wrk(base + path, 1, 2, lua)  # warm up: connections, templates, cache
-                    r = wrk(base + path, args.seconds, args.connections, lua)
-                    results[workers, cache, label] = r
-                    yield "  " + _line(label, r, bare)
-            finally:
-                server.stop()
+        bare = max(readings, key=lambda r: r.rate)
+        for (w, cache, label), r in results.items():
+            if w == workers:
+                ratios[w, cache, label] = r.rate / bare.rate
+        yield f"  ratios to the faster bare reading ({bare.rate:.1f} req/s):"
+        for (w, cache, label), ratio in ratios.items():
+            if w == workers:
+                yield f"    {label:32} {'cache' if cache else 'no cache':8} x{ratio:6.3f}"
     if len(args.workers) > 1:
         one, two = args.workers[0], args.workers[1]
-        yield f"\n{two} workers / {one} worker (answer cache on):"
-        for label in targets:
-            a, b = results.get((one, True, label)), results.get((two, True, label))
-            if a is not None and b is not None:
-                yield f"  {label:34} x{b.rate / a.rate:5.2f}"
+        yield f"\n{two} workers / {one} worker:"
+        for cache in (True, False):
+            for label in targets:
+                a, b = results.get((one, cache, label)), results.get((two, cache, label))
+                if a is not None and b is not None:
+                    yield (f"  {label:32} {'cache' if cache else 'no cache':8} "
+                           f"x{b.rate / a.rate:5.2f}")
 
 
 def main(argv: list[str] | None = None) -> None:
