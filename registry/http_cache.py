@@ -101,6 +101,7 @@ class AnswerCache:
         self.max_bytes = max_bytes
         self.size = 0
         self._entries: OrderedDict[tuple[str, bytes], Entry] = OrderedDict()
+        self.flights: dict[tuple[str, bytes], Flight] = {}  # answers being computed
 
     def get(self, key: tuple[str, bytes]) -> Entry | None:
         entry = self._entries.get(key)
@@ -264,10 +265,44 @@ def http_cache_middleware(app: ASGIApp) -> ASGIApp:
             if entry is not None and entry.generations == generations and entry.day == today:
                 await _send_entry(send, entry, policy, headers)
                 return
+            # The same answer under way for the same generations: wait for it rather than
+            # compute it again (a published story brings thousands to one page at once).
+            flight = cache.flights.get(key)
+            if flight is not None and flight.generations == generations and flight.day == today:
+                entry = await asyncio.shield(flight.future)
+                if entry is not None:
+                    await _send_entry(send, entry, policy, headers)
+                    return
+            else:
+                await _lead(app, scope, receive, send, policy, headers,
+                            _Store(cache, key, generations, today, read_at))
+                return
         await _capture(app, scope, receive, send, policy, headers,
                        _Store(cache, key, generations, today, read_at) if stored else None)
 
     return middleware
+
+
+@dataclass(slots=True)
+class Flight:
+    generations: tuple[int, ...]
+    day: dt.date
+    future: asyncio.Future[Entry | None]
+
+
+async def _lead(app: ASGIApp, scope: Scope, receive: Receive, send: Send, policy: Policy,
+                headers: dict[bytes, bytes], store: _Store) -> None:
+    """Compute an answer that others may wait for; they get nothing (and compute it
+    themselves) if it fails or is not a 200."""
+    flight = Flight(store.generations, store.day, asyncio.get_running_loop().create_future())
+    store.cache.flights[store.key] = flight
+    entry: Entry | None = None
+    try:
+        entry = await _capture(app, scope, receive, send, policy, headers, store)
+    finally:
+        if store.cache.flights.get(store.key) is flight:
+            del store.cache.flights[store.key]
+        flight.future.set_result(entry)
 
 
 @dataclass(slots=True)
@@ -280,10 +315,11 @@ class _Store:
 
 
 async def _capture(app: ASGIApp, scope: Scope, receive: Receive, send: Send, policy: Policy,
-                   headers: dict[bytes, bytes], store: _Store | None) -> None:
+                   headers: dict[bytes, bytes], store: _Store | None) -> Entry | None:
     """Run the handler with its body held back, then answer with validators (or a 304)."""
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
+    answer: list[Entry] = []
 
     async def hold(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -305,7 +341,9 @@ async def _capture(app: ASGIApp, scope: Scope, receive: Receive, send: Send, pol
                       store.read_at if store else time.time())
         if store is not None:
             store.cache.put(store.key, entry)
+        answer.append(entry)
         await _send_entry(send, entry, policy, headers)
 
     await app(scope, receive, hold)
+    return answer[0] if answer else None
 

@@ -199,3 +199,33 @@ async def test_concurrent_requests_share_generation_reads(
         await earlier
     finally:
         await pool.close()
+
+
+async def test_one_computation_for_many_simultaneous_misses(
+        app: Litestar, linked: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import httpx
+
+    from registry.contracts import api as contracts_api
+
+    calls = 0
+    real = contracts_api.behind  # type: ignore[attr-defined]
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(contracts_api, "behind", counted)
+    # Requests truly at once (the test client would take them one by one).
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with app.lifespan(), httpx.AsyncClient(transport=transport,
+                                                 base_url="http://test") as http:
+        answers = await asyncio.gather(*(http.get(BEHIND) for _ in range(12)))
+        assert {r.status_code for r in answers} == {200}
+        assert len({r.content for r in answers}) == 1
+        assert calls == 1
+        for r in await asyncio.gather(*(http.get(BEHIND) for _ in range(4))):
+            assert r.status_code == 200
+        assert calls == 1
