@@ -15,9 +15,11 @@ entry is never older than its key: a registrar's decision or an import, once com
 shows in the next request to any process.
 
 The ``ETag`` is a hash of the body, so a 304 needs no trust in the cache either: two
-processes that compute the same answer give it the same validator. ``Last-Modified`` is the
-time the answer's generations were read (to the second, as HTTP dates go); ``If-None-Match``
-takes precedence over ``If-Modified-Since`` (RFC 9110 §13.2.2).
+processes that compute the same answer give it the same validator. ``Last-Modified`` (stored
+answers only) is the time the answer's generations were read, to the second as HTTP dates
+go, so ``If-Modified-Since`` alone can miss a change made within the second of the copy the
+client holds; ``If-None-Match``, which clients send when they were given an ETag, takes
+precedence (RFC 9110 §13.2.2) and is exact.
 """
 
 from __future__ import annotations
@@ -202,7 +204,7 @@ def _not_modified(headers: dict[bytes, bytes], etag: bytes, last_modified: float
     if b"if-none-match" in headers:
         return _matches(headers[b"if-none-match"], etag)
     since = headers.get(b"if-modified-since")
-    if since is None:
+    if since is None or not last_modified:
         return False
     try:
         when = parsedate_to_datetime(since.decode("latin-1")).timestamp()
@@ -212,9 +214,10 @@ def _not_modified(headers: dict[bytes, bytes], etag: bytes, last_modified: float
 
 
 def _validators(etag: bytes, last_modified: float, policy: Policy) -> list[tuple[bytes, bytes]]:
-    return [(b"etag", etag),
-            (b"last-modified", formatdate(int(last_modified), usegmt=True).encode()),
-            (b"cache-control", policy.cache_control.encode())]
+    out = [(b"etag", etag), (b"cache-control", policy.cache_control.encode())]
+    if last_modified:  # known only for stored answers: when their generations were read
+        out.append((b"last-modified", formatdate(int(last_modified), usegmt=True).encode()))
+    return out
 
 
 async def _send_entry(send: Send, entry: Entry, policy: Policy,
@@ -338,7 +341,7 @@ async def _capture(app: ASGIApp, scope: Scope, receive: Receive, send: Send, pol
         kept = [(k, v) for k, v in start.get("headers", []) if k.lower() not in _DROP]
         entry = Entry(store.generations if store else (), store.day if store else dt.date.min,
                       200, kept, body, etag_of(body),
-                      store.read_at if store else time.time())
+                      store.read_at if store else 0.0)
         if store is not None:
             store.cache.put(store.key, entry)
         answer.append(entry)

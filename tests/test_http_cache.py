@@ -71,6 +71,11 @@ async def test_conditional_get(client: HttpClient, session: AsyncSession,
         assert r.status_code == 200 and "etag" in r.headers, path
         assert (await client.get(path, headers={"If-None-Match": r.headers["etag"]})
                 ).status_code == 304, path
+    # A read not kept in memory has no known modification time, only its ETag.
+    listing = await client.get("/api/v1/entities?limit=2")
+    assert "last-modified" not in listing.headers
+    assert (await client.get("/api/v1/entities?limit=2", headers={
+        "If-Modified-Since": formatdate(usegmt=True)})).status_code == 200
     missing = await client.get("/api/v1/contracts/nope/behind")
     assert missing.status_code == 404 and "etag" not in missing.headers
 
