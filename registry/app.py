@@ -86,7 +86,10 @@ def create_app(
 ) -> Litestar:
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = make_engine(database_url)
+        # No ping on checkout: with asyncpg it is BEGIN, a statement and ROLLBACK, three round
+        # trips before every request's first query. After a database restart the first use
+        # of each stale connection fails once and the pool is renewed.
+        engine = make_engine(database_url, pool_pre_ping=False)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.settings = settings

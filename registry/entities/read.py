@@ -17,7 +17,7 @@ import msgspec
 
 from .schemas import EntityOut, IdentifierOut, NameOut
 
-ENTITY = """
+COLUMNS = """
 SELECT e.id, e.kind, e.name, e.dataset, e.source_key, e.country, e.jurisdiction,
        e.legal_form, e.addresses::text, e.founding_date, e.dissolution_date, e.birth_date,
        e.nationalities::text, e.is_closed, e.updated_at,
@@ -26,16 +26,37 @@ SELECT e.id, e.kind, e.name, e.dataset, e.source_key, e.country, e.jurisdiction,
        (SELECT coalesce(json_agg(json_build_array(i.scheme, i.value, i.uri) ORDER BY i.id),
                         '[]')
         FROM entity_identifiers i WHERE i.entity_id = e.id)::text
-FROM entities e WHERE e.id = $1
+FROM entities e
 """
+ENTITY = COLUMNS + "WHERE e.id = $1"
 
 _decode = msgspec.json.Decoder(list[Any]).decode
 
 
 async def entity_out_by_id(pool: asyncpg.Pool, entity_id: int) -> EntityOut | None:
     row = await pool.fetchrow(ENTITY, entity_id)
-    if row is None:
-        return None
+    return None if row is None else _out(row)
+
+
+async def entities_out(pool: asyncpg.Pool, *, after_id: int | None, limit: int,
+                       kind: str | None = None, dataset: str | None = None,
+                       country: str | None = None) -> list[EntityOut]:
+    """``GET /api/v1/entities``: the same page as ``service.list_entities``, by id."""
+    where: list[str] = []
+    args: list[Any] = []
+    for column, value in (("e.id >", after_id), ("e.kind =", kind),
+                          ("e.dataset =", dataset),
+                          ("e.country =", country.upper() if country else None)):
+        if value is not None and value != "":
+            args.append(value)
+            where.append(f"{column} ${len(args)}")
+    args.append(limit)
+    sql = (COLUMNS + (f"WHERE {' AND '.join(where)} " if where else "")
+           + f"ORDER BY e.id LIMIT ${len(args)}")
+    return [_out(r) for r in await pool.fetch(sql, *args)]
+
+
+def _out(row: asyncpg.Record) -> EntityOut:
     (id_, kind, name, dataset, key, country, jurisdiction, legal_form, addresses, founding,
      dissolution, birth, nationalities, closed, updated, names, identifiers) = row
     return EntityOut(
