@@ -167,16 +167,18 @@ class Generations:
             self._pump = None
 
 
-def asyncpg_dsn(url: str) -> dict[str, Any]:
-    u = make_url(url)
-    return {"user": u.username, "password": u.password, "host": u.query.get("host", u.host),
-            "port": u.port, "database": u.database}
+def asyncpg_dsn(url: str) -> str:
+    """The SQLAlchemy URL as asyncpg reads it (a socket directory in ``?host=``, ``sslmode``
+    and the other libpq parameters carried over)."""
+    dsn: str = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return dsn
 
 
 def cache_lifespan(max_bytes: int, database_url: str) -> Any:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        pool = await asyncpg.create_pool(**asyncpg_dsn(database_url), min_size=1, max_size=4)
+        # Connects on first use: the app starts (and /ready says 503) while the database is down.
+        pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=0, max_size=4)
         # Also for hot reads that need one statement and no ORM (registry/entities/read.py).
         app.state.read_pool = pool
         app.state.http_cache = AnswerCache(max_bytes)

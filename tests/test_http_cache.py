@@ -205,7 +205,7 @@ async def test_concurrent_requests_share_generation_reads(
 
     from registry.http_cache import Generations, asyncpg_dsn
 
-    pool = await asyncpg.create_pool(**asyncpg_dsn(database_url), min_size=1, max_size=4)
+    pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=4)
     try:
         generations = Generations(pool)
         answers = await asyncio.gather(*(generations.read() for _ in range(20)))
