@@ -53,6 +53,12 @@ REVALIDATE = "public, no-cache"  # shared caches may store, but ask us (a 304 is
 class Policy:
     scopes: tuple[str, ...]  # what the answer depends on; () = validators only, no store
     cache_control: str = REVALIDATE
+    # Read from OpenSearch when it is configured, whose content changes as the outbox
+    # drains (scope ``index``); PostgreSQL search does not depend on the drain.
+    index: bool = False
+
+    def depends_on(self, opensearch: bool) -> tuple[str, ...]:
+        return (*self.scopes, "index") if self.index and opensearch else self.scopes
 
 
 # The public reads that are worth it. ``scopes`` must name every table family the answer
@@ -63,8 +69,8 @@ POLICIES: dict[str, Policy] = {
     "pageEntity": Policy(ALL),
     "pageHome": Policy(ALL),
     "getContract": Policy(("procurement", "entities")),
-    "searchEntities": Policy(("entities", "search")),
-    "pageSearch": Policy(("entities", "search")),
+    "searchEntities": Policy(("entities", "search"), index=True),
+    "pageSearch": Policy(("entities", "search"), index=True),
     "pageRegistrant": Policy(("register",)),
     "getRegistrant": Policy(("register",)),
     "getEntity": Policy(("entities",)),
@@ -265,7 +271,8 @@ def http_cache_middleware(app: ASGIApp) -> ASGIApp:
         if stored:
             # Before the handler reads any data: the answer is at least this new.
             known = await state.cache_generations.read()
-            generations = tuple(known.get(s, 0) for s in policy.scopes)
+            scopes = policy.depends_on(bool(state.settings.opensearch_url))
+            generations = tuple(known.get(s, 0) for s in scopes)
             entry = cache.get(key)
             if entry is not None and entry.generations == generations and entry.day == today:
                 await _send_entry(send, entry, policy, headers)

@@ -142,8 +142,8 @@ async def test_a_write_from_another_connection_shows_on_pages(
 async def test_generations_count_committed_transactions(
         session: AsyncSession, demo: dict[str, Any]) -> None:
     start = await _generations(session)
-    assert set(start) == {"entities", "search", "links", "ownership", "procurement",
-                          "register"}
+    assert set(start) == {"entities", "search", "index", "links", "ownership",
+                          "procurement", "register"}
     # Several statements in one transaction: one step, at commit.
     for name in ("One Ltd", "Two Ltd"):
         await session.execute(text("UPDATE entities SET name = :n "
@@ -251,3 +251,19 @@ async def test_one_computation_for_many_simultaneous_misses(
         for r in await asyncio.gather(*(http.get(BEHIND) for _ in range(4))):
             assert r.status_code == 200
         assert calls == 1
+
+
+async def test_draining_the_outbox_touches_only_opensearch_answers(
+        session: AsyncSession, demo: dict[str, Any]) -> None:
+    from registry.http_cache import POLICIES
+
+    start = await _generations(session)
+    assert await session.scalar(text("SELECT count(*) FROM search_outbox"))
+    await session.execute(text("DELETE FROM search_outbox"))  # what a drain does
+    await session.commit()
+    after = await _generations(session)
+    assert after == {**start, "index": start["index"] + 1}
+
+    search = POLICIES["searchEntities"]
+    assert "index" not in search.depends_on(opensearch=False)
+    assert "index" in search.depends_on(opensearch=True)

@@ -18,8 +18,8 @@ an answer is never older than its key, whichever process cached it).
 - Each scope has 16 slots (chosen by backend pid), summed by readers, so concurrent commits
   rarely touch the same row.
 
-Scopes: ``entities`` (entities, names, identifiers), ``search`` (the outbox and the name
-keys search reads), ``links``, ``ownership`` (relationships, interests), ``procurement``
+Scopes: ``entities`` (entities, names, identifiers), ``search`` (the name keys PostgreSQL
+search reads), ``index`` (the outbox: what OpenSearch holds changes as it drains), ``links``, ``ownership`` (relationships, interests), ``procurement``
 (contracts and their parties, awards, suppliers, agreements), ``register`` (registrants,
 versions, lobbyists, clients, returns, meetings).
 """
@@ -39,7 +39,8 @@ SLOTS = 16
 
 SCOPES: dict[str, tuple[str, ...]] = {
     "entities": ("entities", "entity_names", "entity_identifiers"),
-    "search": ("search_outbox", "entity_name_keys", "name_words", "name_key_stats"),
+    "search": ("entity_name_keys", "name_words", "name_key_stats"),
+    "index": ("search_outbox",),
     "links": ("links",),
     "ownership": ("relationships", "interests"),
     "procurement": ("contracts", "contract_parties", "awards", "award_suppliers",
