@@ -34,6 +34,7 @@ from registry.exports.downloads import DownloadController
 from registry.exports.ocds_api import OcdsExportController
 from registry.exports.schedule import publish_lifespan
 from registry.health import health, ready
+from registry.http_cache import cache_lifespan, http_cache_middleware
 from registry.links.api import LinkController, MatchController
 from registry.logging import get_logger
 from registry.meetings.api import MeetingController, RegistrantMeetingController
@@ -95,7 +96,11 @@ def create_app(
 ) -> Litestar:
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = make_engine(database_url, **limits.request_engine_options())
+        # No ping on checkout: with asyncpg it is BEGIN, a statement and ROLLBACK, three round
+        # trips before every request's first query. After a database restart the first use
+        # of each stale connection fails once and the pool is renewed.
+        engine = make_engine(database_url,
+                             **{**limits.request_engine_options(), "pool_pre_ping": False})
         export_engine = make_engine(database_url, **limits.export_engine_options())
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
@@ -131,12 +136,15 @@ def create_app(
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
         },
         # The search backend and its outbox worker need the database's sessionmaker.
-        lifespan=[database, search_lifespan, publish_lifespan(database_url), *extra_lifespan],
+        lifespan=[database, search_lifespan, publish_lifespan(database_url),
+                  cache_lifespan(settings.http_cache_mb << 20, database_url), *extra_lifespan],
         exception_handlers={Exception: problem_response},
         openapi_config=openapi,
         # Authentication names the caller; the one guard enforces every handler's
-        # declared access level (registry/api/access.py).
-        middleware=[_request_logging, input_guard, authentication_middleware],
+        # declared access level (registry/api/access.py); public reads are then answered
+        # from the cache or given validators (registry/http_cache.py).
+        middleware=[_request_logging, input_guard, authentication_middleware,
+                    http_cache_middleware],
         guards=[access_guard],
         # Logging is ours (structlog JSON, configured by the CLI); Litestar must not reset it.
         logging_config=None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 from typing import Any
 
@@ -63,12 +62,13 @@ def cli(ctx: click.Context) -> None:
 @click.option("--demo", is_flag=True, help="Load the bundled demo data (once).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Serving processes (default: one per core).")
 @pass_context
-def serve(ctx: Context, demo: bool, host: str, port: int) -> None:
+def serve(ctx: Context, demo: bool, host: str, port: int, workers: int | None) -> None:
     """Serve the API and pages."""
-    import uvicorn
-
-    from registry.app import create_app
+    from registry.serve import default_workers
+    from registry.serve import serve as run_server
 
     db = ctx.database()
     if demo:
@@ -80,13 +80,10 @@ def serve(ctx: Context, demo: bool, host: str, port: int) -> None:
         if loaded:  # once, like the loading: links and `behind` answers from the start
             click.echo(f"Demo {describe(asyncio.run(link_demo(db.url, ctx.settings)))}.",
                        err=True)
-    app = create_app(ctx.settings, db.url)
-    click.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/schema)",
-               err=True)
-    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into a normal exit so the
-    # embedded PostgreSQL is stopped cleanly by its exit hook.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    workers = workers or default_workers()
+    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)  "
+               f"(API docs: http://{host}:{port}/schema)", err=True)
+    run_server(ctx.settings, db.url, host=host, port=port, workers=workers)
 
 
 @cli.group()

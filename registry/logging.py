@@ -6,6 +6,7 @@ import logging
 import sys
 from typing import Any
 
+import msgspec
 import structlog
 
 SECRET_KEYS = frozenset({"password", "token", "secret", "authorization", "api_key", "key_hash"})
@@ -19,6 +20,15 @@ def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+# A line per request: msgspec encodes it in a fraction of json.dumps's time; what it cannot
+# encode is written as its str().
+_encoder = msgspec.json.Encoder(enc_hook=str)
+
+
+def _json(event: dict[str, Any], **_: Any) -> str:
+    return _encoder.encode(event).decode()
+
+
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -27,7 +37,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         _redact,
     ]
     renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer(serializer=_json) if json
+        else structlog.dev.ConsoleRenderer()
     )
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],

@@ -58,6 +58,8 @@ class Settings:
     @property
     def downloads_dir(self) -> Path:
         return self.publish_dir or self.data_dir / "downloads"
+    # In-process cache of public answers, per serving process (0: validators only).
+    http_cache_mb: int = 64
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -82,6 +84,7 @@ class Settings:
             if env.get("REGISTRY_PUBLISH_DIR") else None,
             publish_every=parse_interval(env.get("REGISTRY_PUBLISH_EVERY", "")),
             publish_keep=int(env.get("REGISTRY_PUBLISH_KEEP", "3")),
+            http_cache_mb=int(env.get("REGISTRY_HTTP_CACHE_MB", "64")),
         )
 
     def effective_secret_key(self) -> str:
