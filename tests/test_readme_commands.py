@@ -64,8 +64,8 @@ def documented(synopsis: str, *lines: str) -> str:
 
 
 SERVE = documented(
-    "registry serve [--demo] [--host H] [--port P]",
-    "registry serve --demo --host 127.0.0.1 --port {port}")
+    "registry serve [--demo] [--host H] [--port P] [--workers N]",
+    "registry serve --demo --host 127.0.0.1 --port {port} --workers 2")
 DB_UPGRADE = documented("registry db upgrade")
 EXPORT_JSONL = documented("registry export jsonl --out registry.jsonl")
 EXPORT_CSV = documented("registry export csv --out registry.zip")
