@@ -15,17 +15,22 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from .schemas import EntityOut, IdentifierOut, NameOut
+from registry.privacy import public_addresses, public_birth_date
+
+from .schemas import EntityOut, IdentifierOut, NameOut, known_as, status_of
 
 COLUMNS = """
 SELECT e.id, e.kind, e.name, e.dataset, e.source_key, e.country, e.jurisdiction,
        e.legal_form, e.addresses::text, e.founding_date, e.dissolution_date, e.birth_date,
        e.nationalities::text, e.is_closed, e.updated_at,
-       (SELECT coalesce(json_agg(json_build_array(n.name, n.type) ORDER BY n.id), '[]')
+       (SELECT coalesce(json_agg(json_build_array(n.name, n.type, n.valid_from, n.valid_to)
+                                 ORDER BY n.id), '[]')
         FROM entity_names n WHERE n.entity_id = e.id)::text,
        (SELECT coalesce(json_agg(json_build_array(i.scheme, i.value, i.uri) ORDER BY i.id),
                         '[]')
-        FROM entity_identifiers i WHERE i.entity_id = e.id)::text
+        FROM entity_identifiers i WHERE i.entity_id = e.id)::text,
+       jsonb_build_object('status', e.data->'status', 'placeholder', e.data->'placeholder',
+                          'known_as', e.data->'known_as')::text
 FROM entities e
 """
 ENTITY = COLUMNS + "WHERE e.id = $1"
@@ -58,13 +63,18 @@ async def entities_out(pool: asyncpg.Pool, *, after_id: int | None, limit: int,
 
 def _out(row: asyncpg.Record) -> EntityOut:
     (id_, kind, name, dataset, key, country, jurisdiction, legal_form, addresses, founding,
-     dissolution, birth, nationalities, closed, updated, names, identifiers) = row
+     dissolution, birth, nationalities, closed, updated, names, identifiers, data) = row
+    fields = msgspec.json.decode(data)
+    # The same public view as ``entity_out`` (registry/privacy.py decides what is public).
     return EntityOut(
         id=id_, kind=kind, name=name, dataset=dataset, keys=[key], country=country,
         jurisdiction=jurisdiction, legal_form=legal_form,
-        names=[NameOut(name=n, type=t) for n, t in _decode(names)],
+        names=[NameOut(name=n, type=t, valid_from=f, valid_to=to)
+               for n, t, f, to in _decode(names)],
         identifiers=[IdentifierOut(scheme=s, id=v, uri=u) for s, v, u in _decode(identifiers)],
-        addresses=[a for a in _decode(addresses or "[]") if isinstance(a, dict)],
-        founding_date=founding, dissolution_date=dissolution, birth_date=birth,
+        addresses=public_addresses(_decode(addresses or "[]")),
+        founding_date=founding, dissolution_date=dissolution, status=status_of(fields),
+        birth_date=public_birth_date(birth),
         nationalities=[str(n) for n in _decode(nationalities or "[]")],
-        is_closed=closed, updated_at=updated.isoformat() if updated else None)
+        is_closed=closed, updated_at=updated.isoformat() if updated else None,
+        known_as=known_as(fields))

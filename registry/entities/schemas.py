@@ -60,7 +60,7 @@ def known_as(data: Any) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def _status(data: Any) -> str | None:
+def status_of(data: Any) -> str | None:
     status = data.get("status") if isinstance(data, dict) else None
     return status if isinstance(status, str) and status else None
 
@@ -83,7 +83,7 @@ def entity_out(entity: Entity) -> EntityOut:
         addresses=public_addresses(entity.addresses),
         founding_date=entity.founding_date,
         dissolution_date=entity.dissolution_date,
-        status=_status(entity.data),
+        status=status_of(entity.data),
         birth_date=public_birth_date(entity.birth_date),
         nationalities=[str(n) for n in entity.nationalities],
         is_closed=entity.is_closed,
