@@ -28,7 +28,7 @@ from .weights import AUTO_THRESHOLD, CANDIDATE_THRESHOLD, INTERCEPT, WEIGHTS
 __all__ = ["AUTO_THRESHOLD", "CANDIDATE_THRESHOLD", "MATCHER_VERSION", "MatchResult", "decide",
            "match"]
 
-MATCHER_VERSION = "lr-1"
+MATCHER_VERSION = "lr-2"  # lr-2: legal forms and identifiers per scheme, sign-fixed conflicts
 
 
 @dataclass(slots=True)
