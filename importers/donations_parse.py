@@ -230,7 +230,14 @@ def _donor_key(kind: str, name: str, identifiers: list[tuple[str, str]],
     if identifiers:
         return _identifier_key(*identifiers[0])
     key = f"donor/{kind}/{_key_part(name)}"
-    return f"{key}/{postcode.replace(' ', '').upper()}" if postcode else key
+    if not postcode:
+        return key
+    code = postcode.replace(" ", "").upper()
+    # A person's postcode is part of a residential address, which is never published, and
+    # source keys are: it enters the key as a digest.
+    if kind == "person":
+        code = hashlib.sha256(code.encode()).hexdigest()[:12]
+    return f"{key}/{code}"
 
 
 def recipient(name: str, kind: str = "party", country: str | None = None) -> Party:
@@ -278,7 +285,10 @@ def parse_uk_ec(values: dict[str, str]) -> Parsed:
     name = person_name(written) if is_person else written.strip()
     donor = Party(_donor_key(kind, name, identifiers, postcode), kind, name, written,
                   identifiers=identifiers, country="GB",
-                  addresses=[{"type": "donor", "postCode": postcode, "country": "GB"}]
+                  # An individual's postcode is residential: restricted (registry/privacy.py),
+                  # kept for matching, never published.
+                  addresses=[{"type": "residence" if is_person else "donor",
+                              "postCode": postcode, "country": "GB"}]
                   if postcode else [],
                   data={"donor_type": status_text} if status_text else {})
     entity_type = values.get("RegulatedEntityType") or None
@@ -335,7 +345,8 @@ def parse_csv(values: dict[str, str]) -> Parsed:
     address = values.get("donor_address") or None
     donor = Party(_donor_key(kind, name, identifiers, None if identifiers else address),
                   kind, name, written, identifiers=identifiers, country=country,
-                  addresses=[{"type": "donor", "address": address, "country": country}]
+                  addresses=[{"type": "residence" if kind == "person" else "donor",
+                              "address": address, "country": country}]
                   if address else [])
     status = (values.get("status") or "accepted").lower()
     if status not in {"accepted", "returned", "forfeited", "other"}:
