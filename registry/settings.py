@@ -102,9 +102,6 @@ class Settings:
         existing = _read_key(path)
         if existing:
             return existing
-        # Linked keys are never empty: an empty file was left by an older version that
-        # crashed mid-write, and is replaced.
-        stale = path.exists()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
         fd, tmp = tempfile.mkstemp(prefix=".secret_key.", dir=self.data_dir)
@@ -113,13 +110,18 @@ class Settings:
                 fh.write(key)
                 fh.flush()
                 os.fsync(fh.fileno())
-            if stale:
-                os.replace(tmp, path)
-                return _read_key(path) or key
             try:
                 os.link(tmp, path)
             except FileExistsError:
-                return _read_key(path) or key  # another process won: its key is whole
+                current = _read_key(path)
+                if current:
+                    return current  # another process won: its key is whole
+                # Linked keys are never empty: an empty file was left by an older version
+                # that crashed mid-write, and is replaced. (Whether the file was there is
+                # only known here: a check before writing races with the process that
+                # links its key in between.)
+                os.replace(tmp, path)
+                return _read_key(path) or key
             return key
         finally:
             with contextlib.suppress(FileNotFoundError):
