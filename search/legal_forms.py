@@ -252,11 +252,6 @@ def split_forms(name: str) -> tuple[tuple[str, ...], tuple[LegalForm, ...], tupl
     return tuple(tokens), tuple(head), tuple(tail)
 
 
-def forms_of(name: str) -> tuple[LegalForm, ...]:
-    _, head, tail = split_forms(name)
-    return head + tail
-
-
 def lookup(spelling: str) -> LegalForm | None:
     """The legal form a whole spelling names (``Sociedad Limitada`` -> sl/llc), or None."""
     return _table().find(spelling_key(spelling))
