@@ -13,10 +13,17 @@ import migrations
 
 from .engine import normalise_url
 
+# New migrations are named by revision, so the directory lists them in the order they run:
+# ``command.revision(cfg, "ocds import speed", rev_id="0012")`` writes
+# ``0012_ocds_import_speed.py``. Alembic's default, said out loud so that nobody sets a dated
+# one again; alembic.ini says the same for the ``alembic`` command.
+FILE_TEMPLATE = "%%(rev)s_%%(slug)s"
+
 
 def alembic_config(database_url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    cfg.set_main_option("file_template", FILE_TEMPLATE)
     cfg.set_main_option("sqlalchemy.url", normalise_url(database_url).replace("%", "%%"))
     return cfg
 
