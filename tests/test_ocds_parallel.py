@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import importers.ocds_parallel as ocds_parallel
-from bench.ocds_import import generate
 from importers.ocds import import_ocds
 from registry.models import ImportError_, ImportRun
+from synthetic.ocds_releases import generate
 
 DATA = Path(__file__).parent / "data" / "ocds"
 
