@@ -17,8 +17,7 @@ from importers.bods import import_bods
 from registry.exports.bods import export_bods
 from registry.models import Entity, Interest, Relationship
 from registry.ownership.service import chains_as_of, summarise
-from tests.bods_support import libcove_errors, write_json
-from tests.test_bods_export import snapshot
+from tests.bods_support import libcove_errors, snapshot, write_json
 
 AS_OF = dt.date(2026, 6, 1)
 

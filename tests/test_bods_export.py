@@ -11,46 +11,22 @@ from typing import Any
 from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods import import_bods
 from importers.bods_schema import check_statement
 from registry.exports.bods import export_bods
 from registry.models import Entity
-from tests.bods_support import libcove_errors, standards_dir, write_json
-from tests.test_bods_import import history_statements
+from tests.bods_support import (
+    history_statements,
+    libcove_errors,
+    snapshot,
+    standards_dir,
+    write_json,
+)
 
 Client = AsyncTestClient[Litestar]
-
-
-async def snapshot(session: AsyncSession, dataset: str) -> dict[str, Any]:
-    """The records of a dataset, by source key, without ids or provenance."""
-    session.expire_all()
-    entities = (await session.scalars(select(Entity).where(Entity.dataset == dataset)
-                                      .order_by(Entity.source_key))).all()
-    ents = {
-        e.source_key: (e.kind, e.name, e.country, e.jurisdiction, e.founding_date,
-                       e.dissolution_date, e.birth_date, e.nationalities, e.addresses,
-                       e.is_closed, e.valid_from, sorted((n.name, n.type) for n in e.names),
-                       sorted((i.scheme, i.value) for i in e.identifiers))
-        for e in entities}
-    rels = (await session.execute(text("""
-        SELECT r.source_key, coalesce(s.source_key, r.subject_key) AS subject,
-               coalesce(p.source_key, r.interested_party_key) AS party,
-               r.subject_unspecified, r.interested_unspecified, r.component_keys,
-               r.is_component, r.valid_from, r.valid_to, r.is_current, r.is_closed,
-               (SELECT coalesce(json_agg(json_build_array(i.type, i.direct_or_indirect,
-                        i.beneficial_ownership_or_control, i.share_exact, i.share_min,
-                        i.share_max, i.share_exclusive_min, i.share_exclusive_max,
-                        i.start_date, i.end_date, i.details) ORDER BY i.id), '[]')
-                FROM interests i WHERE i.relationship_id = r.id) AS interests
-        FROM relationships r
-        LEFT JOIN entities s ON s.id = r.subject_id
-        LEFT JOIN entities p ON p.id = r.interested_party_id
-        WHERE r.dataset = :d ORDER BY r.source_key, r.valid_from NULLS FIRST, r.id"""),
-        {"d": dataset})).all()
-    return {"entities": ents, "relationships": [tuple(r) for r in rels]}
 
 
 def _check_valid(path: Path) -> list[dict[str, Any]]:

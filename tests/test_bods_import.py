@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from importers.bods import import_bods
 from importers.bods_schema import check_statement
 from registry.models import Entity, ImportError_, Interest, RecordVersion, Relationship
-from tests.bods_support import libcove_errors, standards_dir, write_json
+from tests.bods_support import history_statements, libcove_errors, standards_dir, write_json
 
 DATA = Path(__file__).parent / "data" / "bods"
 
@@ -81,47 +81,6 @@ async def test_imports_every_valid_file_and_reports_every_invalid_one(
     assert misses == []
     assert all(e.position == "item 1" for n, e in errors.items()
                if n != "statements_not_array.json")
-
-
-def _stmt(sid: str, record_id: str, record_type: str, details: dict[str, Any],
-          status: str = "new", date: str = "2020-01-01") -> dict[str, Any]:
-    return {"statementId": sid.ljust(32, "0"), "statementDate": date, "recordId": record_id,
-            "recordType": record_type, "recordStatus": status, "declarationSubject": "c1",
-            "recordDetails": details}
-
-
-def _company(name: str) -> dict[str, Any]:
-    return {"isComponent": False, "entityType": {"type": "registeredEntity"}, "name": name,
-            "identifiers": [{"scheme": "GB-COH", "id": "01234567"}],
-            "jurisdiction": {"name": "United Kingdom", "code": "GB"}}
-
-
-def _person(name: str, birth: str | None = None) -> dict[str, Any]:
-    d: dict[str, Any] = {"isComponent": False, "personType": "knownPerson",
-                         "names": [{"type": "legal", "fullName": name}]}
-    if birth:
-        d["birthDate"] = birth
-    return d
-
-
-def _rel(subject: str, party: Any, share: dict[str, Any]) -> dict[str, Any]:
-    return {"isComponent": False, "subject": subject, "interestedParty": party,
-            "interests": [{"type": "shareholding", "directOrIndirect": "direct",
-                           "beneficialOwnershipOrControl": True, "share": share,
-                           "startDate": "2019-01-01"}]}
-
-
-def history_statements() -> list[dict[str, Any]]:
-    return [
-        _stmt("s1", "c1", "entity", _company("Acme Ltd")),
-        _stmt("s2", "p1", "person", _person("Jane Doe", "1975-06-20")),
-        _stmt("s3", "r1", "relationship", _rel("c1", "p1", {"exact": 30})),
-        _stmt("s4", "r1", "relationship", _rel("c1", "p1", {"exact": 60}), "updated",
-              "2022-06-01"),
-        _stmt("s5", "c1", "entity", _company("Acme Limited"), "updated", "2021-01-01"),
-        _stmt("s6", "r1", "relationship", _rel("c1", "p1", {"exact": 60}), "closed",
-              "2024-01-01"),
-    ]
 
 
 async def test_history_idempotence_and_summary(database_url: str, session: AsyncSession,

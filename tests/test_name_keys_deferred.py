@@ -17,9 +17,14 @@ from importers.name_keys import DEFER, build_pending, build_pending_retrying
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.links.jobs import run_linking
 from registry.models import Dataset
-from tests.bods_support import write_json
-from tests.test_bods_import import _company, _person, _stmt, history_statements
-from tests.test_name_keys_trigger import _MISMATCH  # keys unlike search_name_keys's
+from tests.bods_support import (
+    company_details,
+    history_statements,
+    person_details,
+    statement,
+    write_json,
+)
+from tests.name_keys_support import KEYS_MISMATCH
 
 _MISSING_WORDS = """
 SELECT count(*) FROM (
@@ -33,7 +38,7 @@ SELECT count(*) FROM (
 
 async def _keys_exact(session: AsyncSession) -> int:
     await session.commit()  # a fresh snapshot
-    extra, missing, total = (await session.execute(text(_MISMATCH))).one()
+    extra, missing, total = (await session.execute(text(KEYS_MISMATCH))).one()
     pending = await session.scalar(text("SELECT count(*) FROM name_keys_pending"))
     assert (extra, missing, pending) == (0, 0, 0)
     assert await session.scalar(text(_MISSING_WORDS)) == 0
@@ -43,8 +48,9 @@ async def _keys_exact(session: AsyncSession) -> int:
 def _many(n: int) -> list[dict[str, Any]]:
     out = []
     for i in range(n):
-        out.append(_stmt(f"k{i}x", f"k{i}", "entity", _company(f"Constructora Norte {i} SA")))
-        out.append(_stmt(f"m{i}x", f"m{i}", "person", _person(f"Maria Gonzalez {i}")))
+        out.append(statement(f"k{i}x", f"k{i}", "entity",
+                             company_details(f"Constructora Norte {i} SA")))
+        out.append(statement(f"m{i}x", f"m{i}", "person", person_details(f"Maria Gonzalez {i}")))
     return out
 
 
@@ -85,7 +91,8 @@ async def test_names_queued_by_a_crash_are_keyed_by_the_next_import(
     assert await session.scalar(text("SELECT count(*) FROM name_keys_pending")) == 12
     assert await session.scalar(text("SELECT count(*) FROM entity_name_keys")) == 0
 
-    path = write_json(tmp_path / "b.json", [_stmt("s1", "c1", "entity", _company("Other"))])
+    path = write_json(tmp_path / "b.json",
+                      [statement("s1", "c1", "entity", company_details("Other"))])
     await import_bods(database_url, [str(path)], "other")
     await _keys_exact(session)
     found = await session.scalar(text(

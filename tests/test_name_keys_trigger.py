@@ -9,17 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.models import Dataset
-
-# Keys the trigger wrote that search_name_keys does not give for the row, and the reverse.
-_MISMATCH = """
-WITH expected AS (
-    SELECT k.key, n.id AS name_id, n.entity_id
-    FROM entity_names n CROSS JOIN LATERAL unnest(search_name_keys(n.normalized)) AS k(key)
-)
-SELECT (SELECT count(*) FROM (SELECT * FROM entity_name_keys EXCEPT SELECT * FROM expected) a),
-       (SELECT count(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM entity_name_keys) b),
-       (SELECT count(*) FROM entity_name_keys)
-"""
+from tests.name_keys_support import KEYS_MISMATCH
 
 
 def _rows(version: str, n: int = 30) -> list[EntityRow]:
@@ -31,7 +21,7 @@ def _rows(version: str, n: int = 30) -> list[EntityRow]:
 
 
 async def _check(session: AsyncSession) -> int:
-    extra, missing, total = (await session.execute(text(_MISMATCH))).one()
+    extra, missing, total = (await session.execute(text(KEYS_MISMATCH))).one()
     assert (extra, missing) == (0, 0)
     return int(total)
 

@@ -19,6 +19,7 @@ from registry.ownership import service as ownership_service
 from registry.ownership.service import Owner, chains_as_of, owners_as_of, summarise
 from registry.ownership.shares import ShareRange
 from tests.bods_support import write_json
+from tests.ownership_support import co, holds, stmt
 
 Client = AsyncTestClient[Litestar]
 
@@ -104,48 +105,27 @@ async def test_owners_endpoint(demo: Any, session: AsyncSession, client: Client)
     assert deep.status_code == 400 and "max_depth" in deep.text
 
 
-def _s(sid: str, rid: str, rtype: str, details: dict[str, Any], date: str = "2020-01-01",
-       status: str = "new") -> dict[str, Any]:
-    return {"statementId": sid.ljust(32, "x"), "statementDate": date, "recordId": rid,
-            "recordType": rtype, "recordStatus": status, "declarationSubject": rid,
-            "recordDetails": details}
-
-
-def _co(name: str) -> dict[str, Any]:
-    return {"isComponent": False, "entityType": {"type": "registeredEntity"}, "name": name}
-
-
-def _holds(subject: str, party: Any, share: dict[str, Any] | None, **extra: Any
-           ) -> dict[str, Any]:
-    interest: dict[str, Any] = {"type": "shareholding", "directOrIndirect": "direct"}
-    if share is not None:
-        interest["share"] = share
-    interest.update(extra)
-    return {"isComponent": False, "subject": subject, "interestedParty": party,
-            "interests": [interest]}
-
-
 async def test_diamond_cycle_dates_and_unspecified(database_url: str, session: AsyncSession,
                                                    client: Client, tmp_path: Path) -> None:
     person = {"isComponent": False, "personType": "knownPerson",
               "names": [{"type": "legal", "fullName": "Pat Owner"}]}
     statements = [
-        _s("a", "A", "entity", _co("A Ltd")), _s("b", "B", "entity", _co("B Ltd")),
-        _s("c", "C", "entity", _co("C Ltd")), _s("p", "P", "person", person),
+        stmt("a", "A", "entity", co("A Ltd")), stmt("b", "B", "entity", co("B Ltd")),
+        stmt("c", "C", "entity", co("C Ltd")), stmt("p", "P", "person", person),
         # P owns 50% of B and 100% of C; B owns 40% of A, C owns 60% of A: P has 80% of A.
-        _s("r1", "B-A", "relationship", _holds("A", "B", {"exact": 40})),
-        _s("r2", "C-A", "relationship", _holds("A", "C", {"exact": 60})),
-        _s("r3", "P-B", "relationship", _holds("B", "P", {"exact": 50})),
-        _s("r4", "P-C", "relationship", _holds("C", "P", {"exact": 100},
+        stmt("r1", "B-A", "relationship", holds("A", "B", {"exact": 40})),
+        stmt("r2", "C-A", "relationship", holds("A", "C", {"exact": 60})),
+        stmt("r3", "P-B", "relationship", holds("B", "P", {"exact": 50})),
+        stmt("r4", "P-C", "relationship", holds("C", "P", {"exact": 100},
                                                startDate="2021-01-01")),
         # A owns 10% of B: a cycle A -> B -> A.
-        _s("r5", "A-B", "relationship", _holds("B", "A", {"exact": 10})),
+        stmt("r5", "A-B", "relationship", holds("B", "A", {"exact": 10})),
         # An undisclosed owner of C.
-        _s("r6", "U-C", "relationship", _holds(
+        stmt("r6", "U-C", "relationship", holds(
             "C", {"reason": "interestedPartyExemptFromDisclosure", "description": "listed"},
             None)),
         # P's stake in B is sold in 2023: the record is closed.
-        _s("r7", "P-B", "relationship", _holds("B", "P", {"exact": 50}), "2023-03-01",
+        stmt("r7", "P-B", "relationship", holds("B", "P", {"exact": 50}), "2023-03-01",
            "closed"),
     ]
     await import_bods(database_url, [str(write_json(tmp_path / "d.json", statements))])
@@ -186,11 +166,11 @@ async def test_a_nominee_with_many_holdings_is_read_within_a_budget(
     whole before the first path was cut."""
     nominee = {"isComponent": False, "personType": "knownPerson",
                "names": [{"type": "legal", "fullName": "Nominee Director"}]}
-    statements = [_s("n", "nominee", "person", nominee)]
+    statements = [stmt("n", "nominee", "person", nominee)]
     for n in range(30):
-        statements += [_s(f"c{n}", f"c{n}", "entity", _co(f"Shell {n} Ltd")),
-                       _s(f"r{n}", f"r{n}", "relationship",
-                          _holds(f"c{n}", "nominee", {"exact": 100}))]
+        statements += [stmt(f"c{n}", f"c{n}", "entity", co(f"Shell {n} Ltd")),
+                       stmt(f"r{n}", f"r{n}", "relationship",
+                          holds(f"c{n}", "nominee", {"exact": 100}))]
     result = await import_bods(database_url, [str(write_json(tmp_path / "n.json", statements))])
     assert result.summary.skipped == 0
     nominee_id = await _id(session, "nominee")

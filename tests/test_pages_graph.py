@@ -22,7 +22,7 @@ from registry.models import Entity
 from registry.ownership.drawing import MAX_NODES, MAX_PER_LEVEL, entity_drawing
 from registry.pages.graph_svg import graphml, svg
 from tests.bods_support import write_json
-from tests.test_ownership import _co, _holds, _s
+from tests.ownership_support import co, holds, stmt
 
 Client = AsyncTestClient[Litestar]
 GML = "{http://graphml.graphdrawing.org/xmlns}"
@@ -40,17 +40,17 @@ def _person(name: str) -> dict[str, Any]:
 async def test_ended_loops_and_undisclosed_owners(database_url: str, session: AsyncSession,
                                                   client: Client, tmp_path: Path) -> None:
     statements = [
-        _s("a", "A", "entity", _co("A Ltd")), _s("b", "B", "entity", _co("B Ltd")),
-        _s("c", "C", "entity", _co("C Ltd")), _s("p", "P", "person", _person("Pat Owner")),
-        _s("r1", "B-A", "relationship", _holds("A", "B", {"exact": 40})),
-        _s("r2", "C-A", "relationship", _holds("A", "C", {"exact": 60})),
-        _s("r4", "P-C", "relationship", _holds("C", "P", {"exact": 100})),
-        _s("r5", "A-B", "relationship", _holds("B", "A", {"exact": 10})),
-        _s("r6", "U-C", "relationship", _holds(
+        stmt("a", "A", "entity", co("A Ltd")), stmt("b", "B", "entity", co("B Ltd")),
+        stmt("c", "C", "entity", co("C Ltd")), stmt("p", "P", "person", _person("Pat Owner")),
+        stmt("r1", "B-A", "relationship", holds("A", "B", {"exact": 40})),
+        stmt("r2", "C-A", "relationship", holds("A", "C", {"exact": 60})),
+        stmt("r4", "P-C", "relationship", holds("C", "P", {"exact": 100})),
+        stmt("r5", "A-B", "relationship", holds("B", "A", {"exact": 10})),
+        stmt("r6", "U-C", "relationship", holds(
             "C", {"reason": "interestedPartyExemptFromDisclosure"}, None)),
-        _s("r3", "P-B", "relationship", _holds("B", "P", {"exact": 50})),
+        stmt("r3", "P-B", "relationship", holds("B", "P", {"exact": 50})),
         # P's stake in B is sold in 2023: ended, drawn dashed, not dropped.
-        _s("r7", "P-B", "relationship", _holds("B", "P", {"exact": 50}), "2023-03-01",
+        stmt("r7", "P-B", "relationship", holds("B", "P", {"exact": 50}), "2023-03-01",
            "closed"),
     ]
     await import_bods(database_url, [str(write_json(tmp_path / "d.json", statements))])
@@ -96,15 +96,15 @@ async def test_ended_loops_and_undisclosed_owners(database_url: str, session: As
 async def test_far_nodes_collapse_and_the_bound_holds(database_url: str, session: AsyncSession,
                                                       client: Client, tmp_path: Path) -> None:
     # A chain H <- X1 <- X2 <- X3 (each owns the one before), and 60 owners of Big.
-    statements = [_s("h", "H", "entity", _co("Hub Ltd")), _s("g", "G", "entity", _co("Big"))]
+    statements = [stmt("h", "H", "entity", co("Hub Ltd")), stmt("g", "G", "entity", co("Big"))]
     for i in range(1, 4):
-        statements.append(_s(f"x{i}", f"X{i}", "entity", _co(f"Chain {i} Ltd")))
-        statements.append(_s(f"rx{i}", f"X{i}-{i - 1}", "relationship", _holds(
+        statements.append(stmt(f"x{i}", f"X{i}", "entity", co(f"Chain {i} Ltd")))
+        statements.append(stmt(f"rx{i}", f"X{i}-{i - 1}", "relationship", holds(
             "H" if i == 1 else f"X{i - 1}", f"X{i}", {"exact": 100})))
     for i in range(60):
-        statements.append(_s(f"o{i}", f"O{i}", "person", _person(f"Owner Number {i}")))
-        statements.append(_s(f"ro{i}", f"O{i}-G", "relationship",
-                             _holds("G", f"O{i}", {"exact": 1})))
+        statements.append(stmt(f"o{i}", f"O{i}", "person", _person(f"Owner Number {i}")))
+        statements.append(stmt(f"ro{i}", f"O{i}-G", "relationship",
+                             holds("G", f"O{i}", {"exact": 1})))
     await import_bods(database_url, [str(write_json(tmp_path / "d.json", statements))])
     hub, x2, big = [await _id(session, k) for k in ("H", "X2", "G")]
     wide = await entity_drawing(session, big, dt.date.today(), depth=2)

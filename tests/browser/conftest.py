@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,13 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from registry.app import create_app
 from registry.demo.load import link_demo, load_demo
 from registry.settings import Settings
-from tests.conftest import DatabaseFactory
+from tests.browser.support import SCREENSHOTS, Served, new_context
+from tests.database_support import DatabaseFactory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-AXE = Path(__file__).with_name("axe.min.js")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -68,13 +66,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-@dataclass
-class Served:
-    base_url: str
-    database_url: str
-    settings: Settings
 
 
 @pytest.fixture(scope="session")
@@ -112,15 +103,6 @@ async def browser() -> AsyncIterator[Browser]:
         b = await p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         yield b
         await b.close()
-
-
-async def new_context(browser: Browser, served: Served) -> BrowserContext:
-    """A fresh browser profile (its own storage: another person at another computer)."""
-    # bypass_csp: only so that axe-core can be injected; the pages themselves run under it.
-    ctx = await browser.new_context(base_url=served.base_url, accept_downloads=True,
-                                    bypass_csp=True)
-    ctx.set_default_timeout(10_000)
-    return ctx
 
 
 @pytest.fixture

@@ -1,17 +1,37 @@
-"""Steps shared by the browser journeys: a screenshot of each step, and on every page the
-checks the issue asks of every page (title, og:description, canonical, axe-core)."""
+"""Shared by the browser journeys: the served registry and a fresh browser profile on it, a
+screenshot of each step, and on every page the checks the issue asks of every page (title,
+og:description, canonical, axe-core)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page
+from playwright.async_api import Browser, BrowserContext, Page
+
+from registry.settings import Settings
 
 AXE = Path(__file__).with_name("axe.min.js")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 SITE = "Transparency registry"
+
+
+@dataclass
+class Served:
+    base_url: str
+    database_url: str
+    settings: Settings
+
+
+async def new_context(browser: Browser, served: Served) -> BrowserContext:
+    """A fresh browser profile (its own storage: another person at another computer)."""
+    # bypass_csp: only so that axe-core can be injected; the pages themselves run under it.
+    ctx = await browser.new_context(base_url=served.base_url, accept_downloads=True,
+                                    bypass_csp=True)
+    ctx.set_default_timeout(10_000)
+    return ctx
 
 
 async def axe_violations(page: Page) -> list[dict[str, Any]]:

@@ -20,8 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.exports.publish import publish as publish_snapshot
 from registry.models import Entity, Link, Registrant
-from tests.browser.conftest import Served, new_context
-from tests.browser.support import SCREENSHOTS, step
+from tests.browser.support import SCREENSHOTS, Served, new_context, step
 from tests.lobbying_support import PASSWORD, account, entry, publish
 
 DNIPRO = "ТОВ «Будівельна компанія Дніпро»"
