@@ -75,6 +75,10 @@ class Settings:
         return self.publish_dir or self.data_dir / "downloads"
     # In-process cache of public answers, per serving process (0: validators only).
     http_cache_mb: int = 64
+    # Total time of one live export (/api/v1/exports/..., BODS, OCDS) and of one file
+    # download (/downloads/...), however slowly the client reads (registry/api/deadline.py).
+    export_max_seconds: int = 1800
+    download_max_seconds: int = 6 * 3600
     # Reverse proxies whose X-Forwarded-For names the client (registry/api/client_address.py).
     trusted_proxies: tuple[Network, ...] = ()
 
@@ -102,6 +106,8 @@ class Settings:
             publish_every=parse_interval(env.get("REGISTRY_PUBLISH_EVERY", "")),
             publish_keep=int(env.get("REGISTRY_PUBLISH_KEEP", "3")),
             http_cache_mb=int(env.get("REGISTRY_HTTP_CACHE_MB", "64")),
+            export_max_seconds=parse_interval(env.get("REGISTRY_EXPORT_MAX_SECONDS", "30m")),
+            download_max_seconds=parse_interval(env.get("REGISTRY_DOWNLOAD_MAX_SECONDS", "6h")),
             trusted_proxies=parse_networks(env.get("REGISTRY_TRUSTED_PROXIES", "")),
         )
 
