@@ -194,9 +194,10 @@ async def _indexed(url: str, alias: str) -> dict[int, str]:
                 if int(h["_id"]) == h["_source"]["entity_id"]}
 
 
-@pytest.mark.skipif(not (shutil.which("java") and shutil.which("mvn") and shutil.which("curl")),
+@pytest.mark.skipif(not (shutil.which("java") and shutil.which("mvn") and shutil.which("curl"))
+                    or os.environ.get("REGISTRY_TEST_OPENSEARCH", "").lower() == "osmem",
                     reason="needs java, mvn and curl for a real OpenSearch node of its own "
-                           "(scripts/opensearch)")
+                           "(scripts/opensearch), and REGISTRY_TEST_OPENSEARCH is not osmem")
 async def test_opensearch_killed_during_writes_loses_nothing_from_the_outbox(
         settings: Settings, database_url: str, session: AsyncSession, tmp_path: Path) -> None:
     """The served registry's outbox worker writes to a node that is killed (SIGKILL) while
