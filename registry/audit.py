@@ -12,6 +12,7 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api.access import Principal, principal_of
+from registry.api.client_address import client_address
 from registry.models import AuditLog
 
 SECRET_MARKERS = ("password", "token", "secret", "authorization", "api_key", "key_hash")
@@ -47,7 +48,7 @@ class Actor:
 
     def __init__(self, request: Request[Any, Any, Any]) -> None:
         self.principal = principal_of(request.scope)
-        self.ip = request.client.host if request.client else None
+        self.ip = client_address(request)
 
     def log(self, session: AsyncSession, action: str, object_type: str, object_id: Any = None,
             details: dict[str, Any] | None = None) -> AuditLog:

@@ -42,6 +42,11 @@ log = get_logger("registry.serve")
 
 STOP_TIMEOUT = 30.0  # seconds a worker has to finish its requests
 START_TIMEOUT = 120.0  # seconds a new worker has to become ready during a rolling restart
+# Logging is ours. uvicorn must not rewrite the client address from X-Forwarded-For (by
+# default it trusts 127.0.0.1): REGISTRY_TRUSTED_PROXIES alone decides whose header counts
+# (registry/api/client_address.py).
+UVICORN_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False,
+                                   "proxy_headers": False}
 
 
 def default_workers() -> int:
@@ -65,7 +70,7 @@ def _serve_one(settings: Settings, database_url: str, host: str, port: int) -> N
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into a normal exit so
     # the embedded PostgreSQL is stopped cleanly by its exit hook.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(app, host=host, port=port, **UVICORN_OPTIONS)
 
 
 def _ready_lifespan(ready: Event) -> Any:
@@ -86,7 +91,7 @@ def _worker(index: int, settings: Settings, database_url: str, sock: socket.sock
 
     configure_logging(settings.log_level, settings.log_json)
     app = create_app(settings, database_url, extra_lifespan=[_ready_lifespan(ready)])
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+    config = uvicorn.Config(app, lifespan="on", **UVICORN_OPTIONS)
     server = uvicorn.Server(config)
     get_logger("registry.serve").info("worker_started", worker=index, pid=os.getpid(),
                                       outbox=settings.sync_worker)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _default_data_dir() -> Path:
@@ -27,6 +30,18 @@ def parse_interval(value: str) -> int:
     if value[-1] in _UNITS:
         return int(float(value[:-1]) * _UNITS[value[-1]])
     return int(value)
+
+
+def parse_networks(value: str, name: str = "REGISTRY_TRUSTED_PROXIES") -> tuple[Network, ...]:
+    """CIDR networks or single addresses, separated by commas or spaces."""
+    networks: list[Network] = []
+    for part in value.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"{name}: {part!r} is neither an address nor a CIDR "
+                             "network (e.g. 10.0.0.0/8, 2001:db8::/32)") from exc
+    return tuple(networks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +75,12 @@ class Settings:
         return self.publish_dir or self.data_dir / "downloads"
     # In-process cache of public answers, per serving process (0: validators only).
     http_cache_mb: int = 64
+    # Total time of one live export (/api/v1/exports/..., BODS, OCDS) and of one file
+    # download (/downloads/...), however slowly the client reads (registry/api/deadline.py).
+    export_max_seconds: int = 1800
+    download_max_seconds: int = 6 * 3600
+    # Reverse proxies whose X-Forwarded-For names the client (registry/api/client_address.py).
+    trusted_proxies: tuple[Network, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -85,6 +106,9 @@ class Settings:
             publish_every=parse_interval(env.get("REGISTRY_PUBLISH_EVERY", "")),
             publish_keep=int(env.get("REGISTRY_PUBLISH_KEEP", "3")),
             http_cache_mb=int(env.get("REGISTRY_HTTP_CACHE_MB", "64")),
+            export_max_seconds=parse_interval(env.get("REGISTRY_EXPORT_MAX_SECONDS", "30m")),
+            download_max_seconds=parse_interval(env.get("REGISTRY_DOWNLOAD_MAX_SECONDS", "6h")),
+            trusted_proxies=parse_networks(env.get("REGISTRY_TRUSTED_PROXIES", "")),
         )
 
     def effective_secret_key(self) -> str:

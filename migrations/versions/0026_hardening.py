@@ -60,7 +60,9 @@ def upgrade() -> None:
               'addresses', coalesce(restricted->'addresses', '[]'::jsonb)
                            || pg_temp.restricted_addresses(addresses, false)),
           addresses = pg_temp.restricted_addresses(addresses, true)
-        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(addresses) x
+        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(
+                          CASE WHEN jsonb_typeof(addresses) = 'array' THEN addresses
+                               ELSE '[]' END) x
                       WHERE jsonb_typeof(x) = 'object' AND x->>'type' IN {_RESTRICTED})""")
     op.execute("UPDATE entities SET birth_date = left(birth_date, 7) "
                "WHERE length(birth_date) > 7")

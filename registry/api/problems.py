@@ -136,3 +136,17 @@ def _title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def content_problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """For controllers whose bodies are filed content (meetings, returns): a body that is
+    JSON of the right shape but breaks a rule (a value or list too long, a wrong type) is
+    422 naming the field, as a register entry's is; anything else as ``problem_response``."""
+    response = problem_response(request, exc)
+    if isinstance(exc, ValidationException):
+        errors = _errors_from_validation(exc)
+        if errors and all(e["source"] == "body" and e["field"] for e in errors):
+            response.status_code = 422
+            if isinstance(response.content, dict):
+                response.content["status"] = 422
+    return response

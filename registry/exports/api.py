@@ -10,10 +10,11 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
-from litestar.response import Stream
 
 from registry.api.access import PUBLIC, access
+from registry.api.deadline import response_deadline
 from registry.api.problems import Problem
+from registry.api.streams import ClosingStream
 from registry.db.session import SessionMaker
 
 from .downloads import snapshot_redirect
@@ -27,6 +28,7 @@ NDJSON = "application/x-ndjson"
 class ExportController(Controller):
     path = "/exports"
     tags = ["exports"]
+    middleware = [response_deadline("export_max_seconds")]
 
     @get("/jsonl", operation_id="exportJsonl", opt=access(PUBLIC),
          summary="All public tables as JSON Lines ({table, row} per line)")
@@ -41,8 +43,9 @@ class ExportController(Controller):
                 async for chunk in iter_jsonl(session):
                     yield chunk
 
-        return Stream(body(), media_type=NDJSON,
-                      headers={"Content-Disposition": 'attachment; filename="registry.jsonl"'})
+        return ClosingStream(
+            body(), media_type=NDJSON,
+            headers={"Content-Disposition": 'attachment; filename="registry.jsonl"'})
 
     @get("/csv/{table:str}", operation_id="exportCsvTable", opt=access(PUBLIC),
          summary="One public table as CSV",
@@ -61,8 +64,8 @@ class ExportController(Controller):
                 async for chunk in iter_csv(session, found):
                     yield chunk
 
-        return Stream(body(), media_type="text/csv; charset=utf-8",
-                      headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})
+        return ClosingStream(body(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})
 
     @get("/ftm", operation_id="exportFtm", opt=access(PUBLIC),
          summary="FollowTheMoney entities as JSON Lines")
@@ -76,5 +79,6 @@ class ExportController(Controller):
                 async for chunk in iter_ftm(session):
                     yield chunk
 
-        return Stream(body(), media_type=NDJSON,
-                      headers={"Content-Disposition": 'attachment; filename="registry.ftm.json"'})
+        return ClosingStream(
+            body(), media_type=NDJSON,
+            headers={"Content-Disposition": 'attachment; filename="registry.ftm.json"'})

@@ -6,9 +6,10 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
-from litestar.response import Stream
 
 from registry.api.access import PUBLIC, access
+from registry.api.deadline import response_deadline
+from registry.api.streams import ClosingStream
 from registry.db.session import SessionMaker
 
 from .bods import stream_json_array
@@ -17,6 +18,7 @@ from .downloads import snapshot_redirect
 
 class BodsExportController(Controller):
     path = "/exports"
+    middleware = [response_deadline("export_max_seconds")]
     tags = ["exports"]
 
     @get("/bods", operation_id="exportBods", opt=access(PUBLIC),
@@ -31,5 +33,6 @@ class BodsExportController(Controller):
         if not dataset and (redirect := snapshot_redirect(request, "bods.json")):
             return redirect
         # The request session is closed before the body streams: the generator opens its own.
-        return Stream(stream_json_array(sessionmaker, dataset), media_type="application/json",
-                      headers={"Content-Disposition": 'attachment; filename="bods.json"'})
+        return ClosingStream(stream_json_array(sessionmaker, dataset),
+                             media_type="application/json",
+                             headers={"Content-Disposition": 'attachment; filename="bods.json"'})

@@ -19,10 +19,12 @@ from typing import Any
 import anyio
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
-from litestar.response import Redirect, Stream
+from litestar.response import Redirect
 
 from registry.api.access import PUBLIC, access
+from registry.api.deadline import response_deadline
 from registry.api.problems import Problem
+from registry.api.streams import ClosingStream
 from registry.pages.render import page
 from registry.settings import Settings
 
@@ -146,6 +148,7 @@ class DownloadController(Controller):
                         .encode(), media_type="application/json")
 
     @get("/{snapshot:str}/{name:path}", operation_id="download", opt=access(PUBLIC),
+         middleware=[response_deadline("download_max_seconds")],
          summary="A file of a snapshot (`latest`: the newest); ETag and Range supported")
     async def download(self, request: Request[Any, Any, Any], snapshot: FromPath[str],
                        name: FromPath[str]) -> Response[Any]:
@@ -170,8 +173,8 @@ class DownloadController(Controller):
         else:
             headers["Content-Disposition"] = f'attachment; filename="{info.path.name}"'
         media_type = MEDIA_TYPES.get(info.path.suffix, "application/octet-stream")
-        return Stream(_read(info.path, first, last), status_code=206 if span else 200,
-                      media_type=media_type, headers=headers)
+        return ClosingStream(_read(info.path, first, last), status_code=206 if span else 200,
+                             media_type=media_type, headers=headers)
 
 
 def snapshot_redirect(request: Request[Any, Any, Any], name: str) -> Redirect | None:

@@ -8,9 +8,10 @@ from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
-from litestar.response import Stream
 
 from registry.api.access import PUBLIC, access
+from registry.api.deadline import response_deadline
+from registry.api.streams import ClosingStream
 from registry.db.session import SessionMaker
 
 from .downloads import snapshot_redirect
@@ -19,6 +20,7 @@ from .ocds import iter_ocds
 
 class OcdsExportController(Controller):
     path = "/exports/ocds"
+    middleware = [response_deadline("export_max_seconds")]
     tags = ["exports"]
 
     @get("/", operation_id="exportOcds", opt=access(PUBLIC),
@@ -44,7 +46,7 @@ class OcdsExportController(Controller):
                 yield chunk.encode()
 
         filename = "ocds-records.jsonl" if lines else "ocds-record-package.json"
-        return Stream(
+        return ClosingStream(
             body(),
             media_type="application/x-ndjson" if lines else "application/json",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from registry.api.access import PUBLIC, REGISTRANT, access
@@ -19,7 +20,7 @@ from registry.api.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from registry.api.problems import Problem
+from registry.api.problems import Problem, content_problem_response
 from registry.audit import Actor
 from registry.db.session import DbSession
 from registry.models import Meeting, Registrant
@@ -88,6 +89,7 @@ class MeetingController(Controller):
 
 class RegistrantMeetingController(Controller):
     path = "/registrants/{registrant_id:int}/meetings"
+    exception_handlers = {ValidationException: content_problem_response}
     tags = ["meetings"]
 
     @post("/", operation_id="declareMeeting", opt=access(REGISTRANT),

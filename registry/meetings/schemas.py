@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
 
 from registry.entities.schemas import EntityOut
+from registry.registrants.schemas import Line, Text
+
+# Bounded like a register entry (a declaration is stored, published and exported whole):
+# a too long value or list is a 422 naming its field.
 
 
 class OfficialIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    role: str | None = None
-    institution: str | None = None
+    name: Line
+    role: Line | None = None
+    institution: Line | None = None
 
 
 class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
     date: dt.date
-    officials: list[OfficialIn]
-    subject: str
-    institution: str | None = None  # defaults to the first official's institution
-    clients: list[str] = []  # names of the clients represented
-    legislation: str | None = None
-    location: str | None = None
+    officials: Annotated[list[OfficialIn], msgspec.Meta(max_length=100)]
+    subject: Text
+    institution: Line | None = None  # defaults to the first official's institution
+    # names of the clients represented
+    clients: Annotated[list[Line], msgspec.Meta(max_length=1_000)] = []
+    legislation: Text | None = None
+    location: Line | None = None
 
 
 class OfficialOut(msgspec.Struct):

@@ -17,12 +17,13 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
-from litestar.response import Stream
 from sqlalchemy import select
 
 from registry.api.access import PUBLIC, access
+from registry.api.deadline import response_deadline
 from registry.api.pagination import decode_cursor, encode_cursor
 from registry.api.problems import Problem
+from registry.api.streams import ClosingStream
 from registry.db.session import DbSession, SessionMaker
 from registry.meetings.listing import MeetingFilter, list_meetings
 from registry.meetings.schemas import MeetingOut
@@ -152,8 +153,8 @@ def _meeting_row(m: MeetingOut) -> list[Any]:
             m.legislation, m.location, m.dataset, m.source_key]
 
 
-def _csv(body: AsyncIterator[str], name: str) -> Stream:
-    return Stream(body, media_type="text/csv; charset=utf-8", headers={
+def _csv(body: AsyncIterator[str], name: str) -> ClosingStream:
+    return ClosingStream(body, media_type="text/csv; charset=utf-8", headers={
         **SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -189,13 +190,14 @@ class ListPageController(Controller):
                     csv_url=_url("/registrants.csv", parsed.params),
                     categories=CATEGORIES, subject_matters=SUBJECT_MATTERS, statuses=STATUSES)
 
-    @get("/registrants.csv", operation_id="pageRegistrantsCsv", opt=access(PUBLIC))
+    @get("/registrants.csv", operation_id="pageRegistrantsCsv", opt=access(PUBLIC),
+         middleware=[response_deadline("export_max_seconds")])
     async def registrants_csv(
         self, request: Request[Any, Any, Any], sessionmaker: SessionMaker,
         category: FromQuery[str | None] = None, subject_matter: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None, country: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
-    ) -> Stream:
+    ) -> ClosingStream:
         flt, parsed = _registrant_filter(category, subject_matter, status, country, q)
         if parsed.errors:
             name, message = next(iter(parsed.errors.items()))
@@ -257,14 +259,15 @@ class ListPageController(Controller):
                     first_url=_url("/meetings", parsed.params) if after_key else None,
                     csv_url=_url("/meetings.csv", parsed.params), registrants=registrants)
 
-    @get("/meetings.csv", operation_id="pageMeetingsCsv", opt=access(PUBLIC))
+    @get("/meetings.csv", operation_id="pageMeetingsCsv", opt=access(PUBLIC),
+         middleware=[response_deadline("export_max_seconds")])
     async def meetings_csv(
         self, sessionmaker: SessionMaker,
         official: FromQuery[str | None] = None, institution: FromQuery[str | None] = None,
         registrant_id: FromQuery[str | None] = None, date_from: FromQuery[str | None] = None,
         date_to: FromQuery[str | None] = None, subject: FromQuery[str | None] = None,
         one_sided: FromQuery[str | None] = None,
-    ) -> Stream:
+    ) -> ClosingStream:
         flt, parsed = _meeting_filter(official, institution, registrant_id, date_from, date_to,
                                       subject, one_sided)
         if parsed.errors:

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post, put
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody
 
 from registry.api.access import PUBLIC, REGISTRANT, access, principal_of
-from registry.api.problems import Problem
+from registry.api.problems import Problem, content_problem_response
 from registry.audit import Actor
 from registry.db.session import DbSession
 from registry.models import Registrant
@@ -32,6 +33,7 @@ async def _registrant(request: Request[Any, Any, Any], db_session: DbSession,
 
 class ReturnController(Controller):
     path = "/registrants/{registrant_id:int}/returns"
+    exception_handlers = {ValidationException: content_problem_response}
     tags = ["returns"]
 
     @get("/", operation_id="listReturns", opt=access(PUBLIC),

@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
 
-from registry.registrants.schemas import ClientIn
+from registry.registrants.schemas import ClientIn, Code_, Line, Text
+
+# Bounded like a register entry's fields and lists: a too long one is a 422 naming it.
+SubjectMatters = Annotated[list[Code_], msgspec.Meta(max_length=50)]
+LegislativeFiles = Annotated[list[Line], msgspec.Meta(max_length=200)]
+Clients = Annotated[list[ClientIn], msgspec.Meta(max_length=1_000)]
 
 
 class ReturnIn(msgspec.Struct, forbid_unknown_fields=True):
     """What a registrant reports for one period."""
 
     period_start: dt.date
-    costs_band: str
-    subject_matters: list[str] = []
-    legislative_files: list[str] = []
-    activities: str | None = None
-    clients: list[ClientIn] = []
+    costs_band: Code_
+    subject_matters: SubjectMatters = []
+    legislative_files: LegislativeFiles = []
+    activities: Text | None = None
+    clients: Clients = []
 
 
 class ReturnDraftIn(msgspec.Struct, forbid_unknown_fields=True):
     """An unfinished return: every field may still be missing; the codes given are
     checked at once, the rest when the return is filed."""
 
-    costs_band: str | None = None
-    subject_matters: list[str] = []
-    legislative_files: list[str] = []
-    activities: str | None = None
-    clients: list[ClientIn] = []
+    costs_band: Code_ | None = None
+    subject_matters: SubjectMatters = []
+    legislative_files: LegislativeFiles = []
+    activities: Text | None = None
+    clients: Clients = []
 
 
 class ReturnDraftOut(msgspec.Struct):
