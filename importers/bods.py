@@ -15,10 +15,7 @@ when the import returns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any
 
-import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from importers.bods_map import (
@@ -40,8 +37,7 @@ from importers.ownership_writer import (
 from importers.pipeline import write_behind
 from importers.record_versions import lookup_keys
 from importers.runs import RunRecorder
-from importers.sources import DEFAULT_ENCODING, Item, encoding_option
-from registry.links.jobs import link_after_import, link_option
+from importers.sources import DEFAULT_ENCODING, Item
 from registry.privacy import public_person_statement
 
 DEFAULT_DATASET = "bods"
@@ -142,24 +138,3 @@ async def import_bods(database_url: str, paths: list[str], dataset: str = DEFAUL
         database_url, paths, dataset, source="bods", title="Beneficial ownership (BODS)",
         import_items=import_items, batch_size=batch_size, resume=resume,
         encoding=encoding)
-
-
-@click.command("bods")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--dataset", default=DEFAULT_DATASET, show_default=True,
-              help="Dataset the records belong to.")
-@click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
-@click.option("--resume/--no-resume", default=True, show_default=True,
-              help="Continue an interrupted run of the same files.")
-@encoding_option
-@link_option
-@click.pass_obj
-def bods_command(ctx: Any, paths: tuple[Path, ...], dataset: str, batch_size: int,
-                 resume: bool, encoding: str, link: bool) -> None:
-    """Import BODS 0.4 (or 0.2/0.3) statements: JSON arrays or JSON Lines, .gz, .zip."""
-    from registry.cli import run_async
-
-    result = run_async(import_bods(ctx.database().url, [str(p) for p in paths], dataset,
-                                   batch_size=batch_size, resume=resume, encoding=encoding))
-    click.echo(result.render(), err=True)
-    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

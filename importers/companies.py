@@ -41,10 +41,8 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-import click
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -63,7 +61,6 @@ from importers.record_versions import VersionRow
 from importers.runs import RunRecorder, run_import
 from importers.sources import Item, iter_csv_items
 from registry.entities.bulk import EntityRow
-from registry.links.jobs import link_after_import, link_option
 from search.identifiers import canonical_scheme, normalize_identifier
 
 FORMATS = ("uk-ch", "csv")
@@ -343,26 +340,3 @@ async def import_companies(database_url: str, paths: list[str], *, fmt: str = "u
     summary = await run_import(database_url, dataset=name, source=f"companies-{fmt}",
                                paths=paths, body=body, resume=resume, title=TITLES[fmt])
     return ImportResult(summary, 0)
-
-
-@click.command("companies")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
-              help="uk-ch: Companies House company data; csv: the generic register file.")
-@click.option("--dataset", default=None,
-              help="Default: gb-companies (uk-ch), companies (csv).")
-@click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
-@click.option("--resume/--no-resume", default=True, show_default=True,
-              help="Continue an interrupted run of the same files.")
-@link_option
-@click.pass_obj
-def companies_command(ctx: Any, paths: tuple[Path, ...], fmt: str, dataset: str | None,
-                      batch_size: int, resume: bool, link: bool) -> None:
-    """Import a company register (CSV; .gz and zipped parts too)."""
-    from registry.cli import run_async
-
-    result = run_async(import_companies(ctx.database().url, [str(p) for p in paths], fmt=fmt,
-                                        dataset=dataset, batch_size=batch_size,
-                                        resume=resume))
-    click.echo(result.render(), err=True)
-    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

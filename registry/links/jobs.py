@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
-import click
 from sqlalchemy import select, text, union
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -134,25 +132,6 @@ def describe(stats: LinkStats) -> str:
     return (f"linked {stats.probes:,} entities: {stats.pairs_scored:,} pairs scored, "
             f"{stats.auto:,} auto links, {stats.candidate:,} candidates for review, "
             f"{stats.removed:,} stale links removed")
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def link_option(command: F) -> F:
-    """``--link/--no-link`` for an import command."""
-    option = click.option(
-        "--link/--no-link", "link", default=True, show_default=True,
-        help="Afterwards, link the entities this import wrote to the other datasets.")
-    return option(command)
-
-
-def link_after_import(url: str, settings: Settings, run_id: int | None, link: bool) -> None:
-    """The step every ``registry import`` ends with: link what the run wrote."""
-    if not link or run_id is None:
-        return
-    stats = asyncio.run(run_linking(url, None, run_id=run_id, settings=settings))
-    click.echo(describe(stats) if stats.probes else "nothing new to link", err=True)
 
 
 async def link_registrant(session: AsyncSession, settings: Settings | None,
