@@ -14,7 +14,7 @@ from litestar.response import Stream
 
 from registry.api.access import PUBLIC, access
 from registry.api.problems import Problem
-from registry.db.session import SessionMaker
+from registry.api.session import SessionMaker
 
 from .downloads import snapshot_redirect
 from .dumps import iter_csv, iter_jsonl, table_named

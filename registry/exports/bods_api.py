@@ -9,7 +9,7 @@ from litestar.params import FromQuery
 from litestar.response import Stream
 
 from registry.api.access import PUBLIC, access
-from registry.db.session import SessionMaker
+from registry.api.session import SessionMaker
 
 from .bods import stream_json_array
 from .downloads import snapshot_redirect

@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 from litestar.response import Stream
 
 from registry.api.access import PUBLIC, access
-from registry.db.session import SessionMaker
+from registry.api.session import SessionMaker
 
 from .downloads import snapshot_redirect
 from .ocds import iter_ocds

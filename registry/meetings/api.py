@@ -20,8 +20,8 @@ from registry.api.pagination import (
     encode_cursor,
 )
 from registry.api.problems import Problem
+from registry.api.session import DbSession
 from registry.audit import Actor
-from registry.db.session import DbSession
 from registry.models import Meeting, Registrant
 from registry.registrants.service import get_registrant
 
