@@ -29,9 +29,9 @@ from typing import Any
 
 import psutil
 
-from importers.ocds import import_ocds
-from importers.ocds_parallel import WORKERS
-from importers.sources import iter_items
+from importers.core.sources import iter_items
+from importers.ocds.importer import import_ocds
+from importers.ocds.parallel import WORKERS
 
 SPREAD = 7_000  # how many values apart the stages of one process are
 

@@ -46,20 +46,20 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from importers.bods_map import Mapped
-from importers.name_keys import PendingKeysBuilder
-from importers.ownership_writer import (
+from importers.core.batching import write_behind
+from importers.core.gc_tuning import batch_gc
+from importers.core.name_keys import PendingKeysBuilder
+from importers.core.ownership_writer import (
     ImportResult,
     ImportState,
-    batch_gc,
+    Mapped,
     encode_mapped,
     write_mapped,
 )
-from importers.pipeline import write_behind
+from importers.core.record_versions import VersionRow
+from importers.core.runs import RunRecorder, run_import
+from importers.core.sources import Item, iter_csv_items
 from importers.psc import company_number, country_code
-from importers.record_versions import VersionRow
-from importers.runs import RunRecorder, run_import
-from importers.sources import Item, iter_csv_items
 from registry.entities.bulk import EntityRow
 from search.identifiers import canonical_scheme, normalize_identifier
 
@@ -302,7 +302,7 @@ def prepare(items: Iterable[Item], recorder: RunRecorder, state: ImportState,
 async def import_items(session: AsyncSession, recorder: RunRecorder, state: ImportState,
                        fmt: str, items: Iterable[Item], batch_size: int = BATCH_SIZE) -> None:
     """Batches written one at a time while the next is prepared; the names' search keys
-    are built on a second connection (``importers/name_keys.py``), as for BODS."""
+    are built on a second connection (``importers/core/name_keys.py``), as for BODS."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
 

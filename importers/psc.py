@@ -34,16 +34,17 @@ from typing import Any
 import pycountry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods_map import Mapped, parse_date
-from importers.ownership_writer import (
+from importers.bods.mapping import parse_date
+from importers.core.ownership_writer import (
     ImportResult,
     ImportState,
+    Mapped,
     run_ownership_import,
     write_mapped,
 )
-from importers.record_versions import VersionRow
-from importers.runs import RunRecorder
-from importers.sources import DEFAULT_ENCODING, Item
+from importers.core.record_versions import VersionRow
+from importers.core.runs import RunRecorder
+from importers.core.sources import DEFAULT_ENCODING, Item
 from registry.entities.bulk import EntityRow
 from registry.ownership.bulk import InterestRow, RelationshipRow
 

@@ -84,3 +84,18 @@ def test_import_contracts_hold() -> None:
     result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True,  # noqa: S603
                             text=True, check=False)
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_every_source_adapter_follows_the_protocol() -> None:
+    """mypy checks each entry point against :class:`importers.core.adapter.Import` here."""
+    from importers.bods.importer import import_bods
+    from importers.companies import import_companies
+    from importers.core.adapter import Import
+    from importers.donations import import_donations
+    from importers.meetings import import_meetings
+    from importers.ocds.importer import import_ocds
+    from importers.psc import import_psc
+
+    adapters: list[Import] = [import_bods, import_psc, import_companies, import_ocds,
+                              import_meetings, import_donations]
+    assert all(callable(a) for a in adapters)

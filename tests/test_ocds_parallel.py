@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import importers.ocds_parallel as ocds_parallel
+import importers.ocds.parallel as ocds_parallel
 from bench.ocds_import import generate
-from importers.ocds import import_ocds
+from importers.ocds.importer import import_ocds
 from registry.models import ImportError_, ImportRun
 
 DATA = Path(__file__).parent / "data" / "ocds"

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bench.ocds_import import generate
-from importers.ocds_compile import Stored, compile_all, merger
-from importers.ocds_releases import releases_of
-from importers.ocds_single import compile_single
+from importers.ocds.compile import Stored, compile_all, merger
+from importers.ocds.releases import releases_of
+from importers.ocds.single import compile_single
 
 ROOT = Path(__file__).parent.parent
 FILES = [*sorted((ROOT / "tests" / "data" / "ocds").glob("*.json")),

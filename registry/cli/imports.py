@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from importers.bods import BATCH_SIZE as BODS_BATCH_SIZE
-from importers.bods import DEFAULT_DATASET as BODS_DATASET
-from importers.bods import import_bods
+from importers.bods.importer import BATCH_SIZE as BODS_BATCH_SIZE
+from importers.bods.importer import DEFAULT_DATASET as BODS_DATASET
+from importers.bods.importer import import_bods
 from importers.companies import BATCH_SIZE as COMPANIES_BATCH_SIZE
 from importers.companies import FORMATS as COMPANY_FORMATS
 from importers.companies import import_companies
@@ -42,7 +42,7 @@ def bods_command(ctx: Context, paths: tuple[Path, ...], dataset: str, batch_size
     result = run_async(import_bods(ctx.database().url, [str(p) for p in paths], dataset,
                                    batch_size=batch_size, resume=resume, encoding=encoding))
     click.echo(result.render(), err=True)
-    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)
+    link_after_import(ctx.database().url, ctx.settings, result.run_id, link)
 
 
 @import_group.command("psc")
@@ -60,7 +60,7 @@ def psc_command(ctx: Context, paths: tuple[Path, ...], dataset: str, batch_size:
     result = run_async(import_psc(ctx.database().url, [str(p) for p in paths], dataset,
                                   batch_size=batch_size, resume=resume, encoding=encoding))
     click.echo(result.render(), err=True)
-    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)
+    link_after_import(ctx.database().url, ctx.settings, result.run_id, link)
 
 
 @import_group.command("companies")
@@ -81,7 +81,7 @@ def companies_command(ctx: Context, paths: tuple[Path, ...], fmt: str, dataset: 
                                         dataset=dataset, batch_size=batch_size,
                                         resume=resume))
     click.echo(result.render(), err=True)
-    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)
+    link_after_import(ctx.database().url, ctx.settings, result.run_id, link)
 
 
 @import_group.command("ocds")
@@ -105,8 +105,8 @@ def import_ocds_command(ctx: Context, paths: tuple[str, ...], dataset: str, vali
 
     Releases of one ocid are compiled into a contract by the OCDS merge rules.
     """
-    from importers.ocds import import_ocds
-    from importers.ocds_parallel import WORKERS
+    from importers.ocds.importer import import_ocds
+    from importers.ocds.parallel import WORKERS
 
     db = ctx.database()
     summary = run_async(import_ocds(db.url, list(paths), dataset=dataset, validate=validate,

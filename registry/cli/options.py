@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
-from importers.sources import DEFAULT_ENCODING, check_encoding
+from importers.core.sources import DEFAULT_ENCODING, check_encoding
 from registry.settings import Settings
 
 from .context import run_async

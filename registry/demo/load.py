@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.donations import DonationWriter
 from importers.donations_parse import parse_uk_ec
-from importers.ocds import write_releases
+from importers.ocds.importer import write_releases
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.entities.write import set_identifiers, set_names
 from registry.links.jobs import run_linking

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from importers.name_keys import build_pending_retrying
+from importers.core.name_keys import build_pending_retrying
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.logging import get_logger
 from registry.models import Client, Lobbyist, Registrant
@@ -84,7 +84,7 @@ async def run_linking(url: str, entity_ids: Sequence[int] | None, *,
             else:
                 ids = await probe_ids(session)
         # Names an interrupted BODS import queued have no blocking keys yet
-        # (importers/name_keys.py): key them before searching for them or with them.
+        # (importers/core/name_keys.py): key them before searching for them or with them.
         async with engine.connect() as conn:
             await build_pending_retrying(conn)
         if len(ids) >= STATS_MIN_IDS:

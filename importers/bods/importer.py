@@ -2,13 +2,13 @@
 
 BODS 0.4 statements (and 0.2/0.3 ones from older publishers) are streamed from JSON arrays or
 JSON Lines (``.gz``, ``.zip``, directories), checked against the official schema
-(:mod:`importers.bods_schema`), mapped (:mod:`importers.bods_map`) and written in batches:
+(:mod:`importers.bods.schema`), mapped (:mod:`importers.bods.mapping`) and written in batches:
 versions to ``record_versions`` (the idempotence key: a statement stored before is
 "unchanged" and nothing else is written for it), entities and persons through
 ``upsert_entities``, relationship versions through ``registry.ownership.bulk``. Each batch is
 one transaction together with the run's checkpoint, so a crash loses nothing and a re-run
 resumes. A bad statement is skipped and reported with its position and reason. The names'
-search keys are built on a second connection (:mod:`importers.name_keys`) and complete
+search keys are built on a second connection (:mod:`importers.core.name_keys`) and complete
 when the import returns.
 """
 
@@ -18,26 +18,26 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from importers.bods_map import (
-    Mapped,
+from importers.bods.mapping import (
     MappingError,
     map_statement,
     old_references,
     upgrade_statement,
 )
-from importers.bods_schema import check_statement, statement_version
-from importers.name_keys import PendingKeysBuilder
-from importers.ownership_writer import (
+from importers.bods.schema import check_statement, statement_version
+from importers.core.batching import write_behind
+from importers.core.name_keys import PendingKeysBuilder
+from importers.core.ownership_writer import (
     ImportResult,
     ImportState,
+    Mapped,
     encode_mapped,
     run_ownership_import,
     write_mapped,
 )
-from importers.pipeline import write_behind
-from importers.record_versions import lookup_keys
-from importers.runs import RunRecorder
-from importers.sources import DEFAULT_ENCODING, Item
+from importers.core.record_versions import lookup_keys
+from importers.core.runs import RunRecorder
+from importers.core.sources import DEFAULT_ENCODING, Item
 from registry.privacy import public_person_statement
 
 DEFAULT_DATASET = "bods"
