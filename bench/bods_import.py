@@ -53,8 +53,8 @@ from typing import Any
 import psutil
 
 from bench.ocds_import import _own_cpu, _postgres_cpu
-from importers.bods import import_bods
-from importers.sources import iter_items
+from importers.bods.importer import import_bods
+from importers.core.sources import iter_items
 from registry.db.engine import make_engine
 
 

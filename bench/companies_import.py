@@ -45,7 +45,7 @@ from bench.bods_import import (
 )
 from bench.names import NameGenerator
 from importers.companies import UK_HEADER, import_companies
-from importers.sources import iter_csv_items
+from importers.core.sources import iter_csv_items
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.entities.bulk import EntityRow, upsert_entities
 

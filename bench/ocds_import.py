@@ -27,9 +27,9 @@ from typing import Any
 
 import psutil
 
-from importers.ocds import import_ocds
-from importers.ocds_parallel import WORKERS
-from importers.sources import iter_items
+from importers.core.sources import iter_items
+from importers.ocds.importer import import_ocds
+from importers.ocds.parallel import WORKERS
 from synthetic.ocds_releases import generate
 
 

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.bods_import import CpuMeter, MemorySampler, _database, _load, statements
-from importers.bods import import_bods
+from importers.bods.importer import import_bods
 from registry.db.engine import make_engine
 from registry.exports.publish import publish
 from registry.exports.tables import PUBLIC_TABLES

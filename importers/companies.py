@@ -41,29 +41,26 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-import click
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from importers.bods_map import Mapped
-from importers.name_keys import PendingKeysBuilder
-from importers.ownership_writer import (
+from importers.core.batching import write_behind
+from importers.core.gc_tuning import batch_gc
+from importers.core.name_keys import PendingKeysBuilder
+from importers.core.ownership_writer import (
     ImportResult,
     ImportState,
-    batch_gc,
+    Mapped,
     encode_mapped,
     write_mapped,
 )
-from importers.pipeline import write_behind
+from importers.core.record_versions import VersionRow
+from importers.core.runs import RunRecorder, run_import
+from importers.core.sources import Item, iter_csv_items
 from importers.psc import company_number, country_code
-from importers.record_versions import VersionRow
-from importers.runs import RunRecorder, run_import
-from importers.sources import Item, iter_csv_items
 from registry.entities.bulk import EntityRow
-from registry.links.jobs import link_after_import, link_option
 from search.identifiers import canonical_scheme, normalize_identifier
 
 FORMATS = ("uk-ch", "csv")
@@ -305,7 +302,7 @@ def prepare(items: Iterable[Item], recorder: RunRecorder, state: ImportState,
 async def import_items(session: AsyncSession, recorder: RunRecorder, state: ImportState,
                        fmt: str, items: Iterable[Item], batch_size: int = BATCH_SIZE) -> None:
     """Batches written one at a time while the next is prepared; the names' search keys
-    are built on a second connection (``importers/name_keys.py``), as for BODS."""
+    are built on a second connection (``importers/core/name_keys.py``), as for BODS."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
 
@@ -343,26 +340,3 @@ async def import_companies(database_url: str, paths: list[str], *, fmt: str = "u
     summary = await run_import(database_url, dataset=name, source=f"companies-{fmt}",
                                paths=paths, body=body, resume=resume, title=TITLES[fmt])
     return ImportResult(summary, 0)
-
-
-@click.command("companies")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
-              help="uk-ch: Companies House company data; csv: the generic register file.")
-@click.option("--dataset", default=None,
-              help="Default: gb-companies (uk-ch), companies (csv).")
-@click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
-@click.option("--resume/--no-resume", default=True, show_default=True,
-              help="Continue an interrupted run of the same files.")
-@link_option
-@click.pass_obj
-def companies_command(ctx: Any, paths: tuple[Path, ...], fmt: str, dataset: str | None,
-                      batch_size: int, resume: bool, link: bool) -> None:
-    """Import a company register (CSV; .gz and zipped parts too)."""
-    from registry.cli import run_async
-
-    result = run_async(import_companies(ctx.database().url, [str(p) for p in paths], fmt=fmt,
-                                        dataset=dataset, batch_size=batch_size,
-                                        resume=resume))
-    click.echo(result.render(), err=True)
-    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

@@ -6,8 +6,8 @@ linking after the import takes them), then its donations with one ``INSERT ... O
 (dataset, source_ref)`` that touches only rows whose content changed: re-importing the same
 file changes nothing, a corrected line updates its donation. A line that cannot be used is
 skipped and reported with its line number. The next batch is parsed while one is written
-(``importers/pipeline.py``), and new names get their search keys on a second connection
-(``importers/name_keys.py``), as in the BODS import. Donor entities are keyed by identifier (a
+(``importers/core/batching.py``), and new names get their search keys on a second connection
+(``importers/core/name_keys.py``), as in the BODS import. Donor entities are keyed by identifier (a
 company number) or by name and postcode, so one donor giving many times is one entity; a
 party is one entity per name, whatever accounting unit received the money.
 """
@@ -24,10 +24,10 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from importers.core.batching import write_behind
+from importers.core.name_keys import DEFER, PendingKeysBuilder
+from importers.core.runs import RunRecorder, Summary, run_import
 from importers.donations_parse import PARSERS, Parsed, Party, Row, detect_format, iter_rows
-from importers.name_keys import DEFER, PendingKeysBuilder
-from importers.pipeline import write_behind
-from importers.runs import RunRecorder, Summary, run_import
 from registry.entities.bulk import EntityRow, upsert_entities
 
 SOURCE = "donations"

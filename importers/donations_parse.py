@@ -46,7 +46,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from importers.sources import expand_paths
+from importers.core.sources import expand_paths
 from search.identifiers import canonical_scheme, normalize_identifier
 from search.normalize import normalize_name
 

@@ -38,10 +38,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.runs import RunRecorder, Summary, run_import
-from importers.sources import DEFAULT_ENCODING, check_encoding, expand_paths
+from importers.core.runs import RunRecorder, Summary, run_import
+from importers.core.sources import DEFAULT_ENCODING, check_encoding, expand_paths
 from registry.entities.write import set_names
-from registry.meetings.service import find_public_body, reconcile
+from registry.meetings.reconcile import find_public_body, reconcile
 from registry.models import (
     Entity,
     Meeting,

@@ -29,25 +29,23 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import click
 import pycountry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods_map import Mapped, parse_date
-from importers.ownership_writer import (
+from importers.bods.mapping import parse_date
+from importers.core.ownership_writer import (
     ImportResult,
     ImportState,
+    Mapped,
     run_ownership_import,
     write_mapped,
 )
-from importers.record_versions import VersionRow
-from importers.runs import RunRecorder
-from importers.sources import DEFAULT_ENCODING, Item, encoding_option
+from importers.core.record_versions import VersionRow
+from importers.core.runs import RunRecorder
+from importers.core.sources import DEFAULT_ENCODING, Item
 from registry.entities.bulk import EntityRow
-from registry.links.jobs import link_after_import, link_option
 from registry.ownership.bulk import InterestRow, RelationshipRow
 
 DEFAULT_DATASET = "gb-psc"
@@ -390,23 +388,3 @@ async def import_psc(database_url: str, paths: list[str], dataset: str = DEFAULT
         database_url, paths, dataset, source="psc", title="UK persons with significant control",
         import_items=import_items, batch_size=batch_size, resume=resume,
         encoding=encoding)
-
-
-@click.command("psc")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--dataset", default=DEFAULT_DATASET, show_default=True)
-@click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
-@click.option("--resume/--no-resume", default=True, show_default=True,
-              help="Continue an interrupted run of the same files.")
-@encoding_option
-@link_option
-@click.pass_obj
-def psc_command(ctx: Any, paths: tuple[Path, ...], dataset: str, batch_size: int,
-                resume: bool, encoding: str, link: bool) -> None:
-    """Import the UK PSC snapshot (JSON Lines; .gz and .zip too)."""
-    from registry.cli import run_async
-
-    result = run_async(import_psc(ctx.database().url, [str(p) for p in paths], dataset,
-                                  batch_size=batch_size, resume=resume, encoding=encoding))
-    click.echo(result.render(), err=True)
-    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

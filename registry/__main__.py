@@ -1,3 +1,3 @@
-from registry.cli import main
+from registry.cli.main import main
 
 main()

@@ -19,13 +19,13 @@ from registry import __version__
 from registry.accounts.api import AccountController, AuditController, AuthController
 from registry.api.input_guard import input_guard
 from registry.api.problems import problem_response
+from registry.api.session import provide_db_session, provide_sessionmaker
 from registry.auth.guard import access_guard
 from registry.auth.middleware import authentication_middleware
 from registry.changes.api import ChangeController
 from registry.contracts.api import ContractController
 from registry.db import limits
 from registry.db.engine import make_engine, make_sessionmaker
-from registry.db.session import provide_db_session, provide_sessionmaker
 from registry.donations.api import DonationController, EntityDonationController
 from registry.entities.api import EntityController
 from registry.exports.api import ExportController

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import registry.contracts.behind as behind_module
-from importers.bods import import_bods
-from importers.ocds import write_releases
+from importers.bods.importer import import_bods
+from importers.ocds.importer import write_releases
 from registry.cli import cli
 from registry.demo.load import link_demo
 from registry.entities.write import set_identifiers, set_names

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
+from importers.bods.importer import import_bods
 from registry.exports.bods import export_bods
 from registry.models import Entity, Interest, Relationship
 from registry.ownership.service import chains_as_of, summarise

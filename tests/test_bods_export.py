@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
-from importers.bods_schema import check_statement
+from importers.bods.importer import import_bods
+from importers.bods.schema import check_statement
 from registry.exports.bods import export_bods
 from registry.models import Entity
 from tests.bods_support import (

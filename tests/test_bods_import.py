@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
-from importers.bods_schema import check_statement
+from importers.bods.importer import import_bods
+from importers.bods.schema import check_statement
 from registry.models import Entity, ImportError_, Interest, RecordVersion, Relationship
 from tests.bods_support import history_statements, libcove_errors, standards_dir, write_json
 
@@ -191,7 +191,7 @@ async def test_input_overlapping_what_is_stored(database_url: str, session: Asyn
 async def test_crash_mid_import_resumes_without_duplicates(
         database_url: str, session: AsyncSession, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import importers.bods as bods
+    import importers.bods.importer as bods
 
     s = history_statements()
     path = write_json(tmp_path / "h.json", s)

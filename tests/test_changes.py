@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
+from importers.bods.importer import import_bods
 from registry.db.engine import make_engine
 from registry.models import Entity
 from registry.settings import Settings

@@ -17,9 +17,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
+from importers.bods.importer import import_bods
 from importers.companies import import_companies
-from importers.ocds import import_ocds
+from importers.ocds.importer import import_ocds
 from importers.psc import import_psc
 from registry.cli import cli
 from registry.exports.bods import export_bods

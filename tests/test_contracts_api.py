@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.ocds import import_ocds
+from importers.ocds.importer import import_ocds
 from registry.models import Contract, Entity
 
 Client = AsyncTestClient[Litestar]

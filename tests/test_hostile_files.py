@@ -1,5 +1,5 @@
 """Importers on hostile files: memory stays flat, the bad part is reported with its position
-and the rest is read (importers/sources.py, importers/meetings.py)."""
+and the rest is read (importers/core/sources.py, importers/meetings.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from importers import sources
+from importers.core import sources
+from importers.core.sources import iter_items
 from importers.meetings import iter_rows
-from importers.sources import iter_items
 
 
 def _lines(*values: object) -> bytes:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.runs import RunRecorder
-from importers.sources import iter_items
+from importers.core.runs import RunRecorder
+from importers.core.sources import iter_items
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.models import Dataset, Entity, EntityIdentifier, EntityName, ImportError_
 
@@ -187,7 +187,7 @@ def test_transcoder_hands_on_whole_lines_only_when_asked(monkeypatch: pytest.Mon
     chunk of the file."""
     import io
 
-    from importers.sources import Transcoder
+    from importers.core.sources import Transcoder
 
     monkeypatch.setattr(Transcoder, "CHUNK", 8)
     data = b"a,b\n1,2\nxyzzy,abcdefgh\xe9ij\nok\n"

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from importers.bods import import_bods
-from importers.name_keys import DEFER, build_pending, build_pending_retrying
+from importers.bods.importer import import_bods
+from importers.core.name_keys import DEFER, build_pending, build_pending_retrying
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.links.jobs import run_linking
 from registry.models import Dataset

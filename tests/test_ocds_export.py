@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.ocds import import_ocds
+from importers.ocds.importer import import_ocds
 from registry.cli import cli
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.exports.manifest import manifest_path

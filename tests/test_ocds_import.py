@@ -16,9 +16,9 @@ from ocdsmerge.rules import get_merge_rules
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import importers.ocds_compile as ocds_compile
-from importers.ocds import import_ocds
-from importers.ocds_stage import ReleaseStager
+import importers.ocds.compile as ocds_compile
+from importers.ocds.importer import import_ocds
+from importers.ocds.stage import ReleaseStager
 from registry.models import (
     Award,
     Contract,

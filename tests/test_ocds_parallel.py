@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import importers.ocds_parallel as ocds_parallel
-from importers.ocds import import_ocds
+import importers.ocds.parallel as ocds_parallel
+from importers.ocds.importer import import_ocds
 from registry.models import ImportError_, ImportRun
 from synthetic.ocds_releases import generate
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from importers.ocds_compile import Stored, compile_all, merger
-from importers.ocds_releases import releases_of
-from importers.ocds_single import compile_single
+from importers.ocds.compile import Stored, compile_all, merger
+from importers.ocds.releases import releases_of
+from importers.ocds.single import compile_single
 from synthetic.ocds_releases import generate
 
 ROOT = Path(__file__).parent.parent

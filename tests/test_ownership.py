@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
+from importers.bods.importer import import_bods
 from registry.models import Entity
 from registry.ownership import service as ownership_service
 from registry.ownership.service import Owner, chains_as_of, owners_as_of, summarise

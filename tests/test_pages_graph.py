@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
+from importers.bods.importer import import_bods
 from registry.demo.load import link_demo
 from registry.models import Entity
 from registry.ownership.drawing import MAX_NODES, MAX_PER_LEVEL, entity_drawing

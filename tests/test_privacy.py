@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
+from importers.bods.importer import import_bods
 from registry.models import Entity, RecordVersion
 from tests.bods_support import write_json
 

@@ -19,9 +19,9 @@ from registry.api.pagination import (
     encode_cursor,
 )
 from registry.api.problems import Problem
+from registry.api.session import DbSession
 from registry.audit import Actor
 from registry.auth.tokens import issue_token
-from registry.db.session import DbSession
 from registry.models import ApiKey, AuditLog
 from registry.registrants.members import invitations_for
 from registry.settings import Settings

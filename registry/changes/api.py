@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 from registry.api.access import PUBLIC, access
 from registry.api.pagination import MAX_LIMIT
 from registry.api.problems import Problem
-from registry.db.session import DbSession
+from registry.api.session import DbSession
 
 from .feed import OBJECT_TABLES, BadCursor, read_changes
 

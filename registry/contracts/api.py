@@ -22,7 +22,7 @@ from registry.api.pagination import (
     encode_cursor,
 )
 from registry.api.problems import Problem
-from registry.db.session import DbSession
+from registry.api.session import DbSession
 from registry.models import Contract
 from registry.settings import Settings
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import (
@@ -34,3 +36,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def sessions(url: str, **kwargs: Any) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory over a fresh engine, disposed on the way out (a command's or a
+    job's whole use of the database)."""
+    engine = make_engine(url, **kwargs)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        await engine.dispose()

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.donations import DonationWriter
 from importers.donations_parse import parse_uk_ec
-from importers.ocds import write_releases
-from registry.db.engine import make_engine, make_sessionmaker
+from importers.ocds.importer import write_releases
+from registry.db.engine import sessions
 from registry.entities.write import set_identifiers, set_names
 from registry.links.jobs import run_linking
 from registry.models import (
@@ -68,30 +68,23 @@ def _dec(value: Any) -> Decimal | None:
 
 async def load_demo(database_url: str) -> bool:
     """Returns False when the demo is already there (it is loaded once)."""
-    engine = make_engine(database_url)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
+    async with sessions(database_url) as sessionmaker:
+        async with sessionmaker() as session, session.begin():
             # Two servers started together with --demo: the second waits, then sees the data.
             await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": DEMO_LOCK})
             if await session.get(Dataset, MARKER_DATASET) is not None:
                 return False
             await write_demo(session, demo_data())
         return True
-    finally:
-        await engine.dispose()
 
 
 async def link_demo(database_url: str, settings: Settings | None = None) -> LinkStats:
     """Run the linker over the demo's entities (a few dozen: well under a second), so that
     links and ``/contracts/{ocid}/behind`` show the whole story from the first start."""
     names = [ds["name"] for ds in demo_data()["datasets"]]
-    engine = make_engine(database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            ids = list((await session.scalars(
-                select(Entity.id).where(Entity.dataset.in_(names)).order_by(Entity.id))).all())
-    finally:
-        await engine.dispose()
+    async with sessions(database_url) as sessionmaker, sessionmaker() as session:
+        ids = list((await session.scalars(
+            select(Entity.id).where(Entity.dataset.in_(names)).order_by(Entity.id))).all())
     return await run_linking(database_url, ids, settings=settings, progress=False)
 
 

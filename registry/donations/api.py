@@ -20,7 +20,7 @@ from registry.api.pagination import (
     encode_cursor,
 )
 from registry.api.problems import Problem
-from registry.db.session import DbSession
+from registry.api.session import DbSession
 from registry.entities.service import get_entity
 
 from .schemas import DonationOut, EntityDonationsOut, donation_out

@@ -14,8 +14,8 @@ from litestar.params import FromPath
 from registry.api.access import PUBLIC, access
 from registry.api.deadline import response_deadline
 from registry.api.problems import Problem
+from registry.api.session import SessionMaker
 from registry.api.streams import ClosingStream
-from registry.db.session import SessionMaker
 
 from .downloads import snapshot_redirect
 from .dumps import iter_csv, iter_jsonl, table_named

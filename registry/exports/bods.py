@@ -33,7 +33,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-import click
 import pycountry
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -398,19 +397,3 @@ async def export_bods(database_url: str, out: Path, datasets: list[str] | None =
     write_manifest(out, format="bods", counts=counts, datasets=exporter.datasets,
                    extra={"bodsVersion": BODS_VERSION})
     return counts
-
-
-@click.command("bods")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="File to write: .json (array), .jsonl, optionally .gz.")
-@click.option("--dataset", "datasets", multiple=True,
-              help="Export only this dataset (repeatable); default: all.")
-@click.pass_obj
-def bods_export_command(ctx: Any, out: Path, datasets: tuple[str, ...]) -> None:
-    """Export entities, persons and relationships as BODS 0.4 statements."""
-    from registry.cli import run_async
-
-    counts = run_async(export_bods(ctx.database().url, out, list(datasets) or None))
-    click.echo(f"wrote {counts['statements']:,} statements to {out} "
-               f"({counts['entity']:,} entities, {counts['person']:,} persons, "
-               f"{counts['relationship']:,} relationship versions)", err=True)

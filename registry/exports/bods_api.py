@@ -9,8 +9,8 @@ from litestar.params import FromQuery
 
 from registry.api.access import PUBLIC, access
 from registry.api.deadline import response_deadline
+from registry.api.session import SessionMaker
 from registry.api.streams import ClosingStream
-from registry.db.session import SessionMaker
 
 from .bods import stream_json_array
 from .downloads import snapshot_redirect

@@ -23,8 +23,6 @@ from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
-import click
-
 from .manifest import sha256_file
 from .publish import DATAPACKAGE
 
@@ -137,19 +135,3 @@ def diff_snapshots(old: Path, new: Path, out: IO[str]) -> Counter[str]:
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
             counts[f"{table} {item['change']}"] += 1
     return counts
-
-
-@click.command("diff")
-@click.argument("old", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default: standard output).")
-def diff_command(old: Path, new: Path, out: Path | None) -> None:
-    """What was added, removed or changed between two snapshots, per table (JSON Lines)."""
-    if out is None:
-        counts = diff_snapshots(old, new, sys.stdout)
-    else:
-        with out.open("w", encoding="utf-8") as fh:
-            counts = diff_snapshots(old, new, fh)
-    summary = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "no differences"
-    click.echo(summary, err=True)

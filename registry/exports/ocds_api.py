@@ -11,8 +11,8 @@ from litestar.params import FromQuery
 
 from registry.api.access import PUBLIC, access
 from registry.api.deadline import response_deadline
+from registry.api.session import SessionMaker
 from registry.api.streams import ClosingStream
-from registry.db.session import SessionMaker
 
 from .downloads import snapshot_redirect
 from .ocds import iter_ocds

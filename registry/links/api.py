@@ -25,7 +25,7 @@ from registry.api.pagination import (
     encode_cursor,
 )
 from registry.api.problems import Problem
-from registry.db.session import DbSession
+from registry.api.session import DbSession
 from registry.entities.schemas import entity_out
 from registry.models import Entity, Link
 from search.linking import default_candidate_source

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
-import click
 from sqlalchemy import select, text, union
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from importers.name_keys import build_pending_retrying
+from importers.core.name_keys import build_pending_retrying
 from registry.db.engine import make_engine, make_sessionmaker
 from registry.logging import get_logger
 from registry.models import Client, Lobbyist, Registrant
@@ -86,7 +84,7 @@ async def run_linking(url: str, entity_ids: Sequence[int] | None, *,
             else:
                 ids = await probe_ids(session)
         # Names an interrupted BODS import queued have no blocking keys yet
-        # (importers/name_keys.py): key them before searching for them or with them.
+        # (importers/core/name_keys.py): key them before searching for them or with them.
         async with engine.connect() as conn:
             await build_pending_retrying(conn)
         if len(ids) >= STATS_MIN_IDS:
@@ -134,25 +132,6 @@ def describe(stats: LinkStats) -> str:
     return (f"linked {stats.probes:,} entities: {stats.pairs_scored:,} pairs scored, "
             f"{stats.auto:,} auto links, {stats.candidate:,} candidates for review, "
             f"{stats.removed:,} stale links removed")
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def link_option(command: F) -> F:
-    """``--link/--no-link`` for an import command."""
-    option = click.option(
-        "--link/--no-link", "link", default=True, show_default=True,
-        help="Afterwards, link the entities this import wrote to the other datasets.")
-    return option(command)
-
-
-def link_after_import(url: str, settings: Settings, run_id: int | None, link: bool) -> None:
-    """The step every ``registry import`` ends with: link what the run wrote."""
-    if not link or run_id is None:
-        return
-    stats = asyncio.run(run_linking(url, None, run_id=run_id, settings=settings))
-    click.echo(describe(stats) if stats.probes else "nothing new to link", err=True)
 
 
 async def link_registrant(session: AsyncSession, settings: Settings | None,

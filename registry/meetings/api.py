@@ -21,8 +21,8 @@ from registry.api.pagination import (
     encode_cursor,
 )
 from registry.api.problems import Problem, content_problem_response
+from registry.api.session import DbSession
 from registry.audit import Actor
-from registry.db.session import DbSession
 from registry.models import Meeting, Registrant
 from registry.registrants.service import get_registrant
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.api.access import PUBLIC, access
 from registry.api.dates import check_day
 from registry.api.problems import Problem
-from registry.db.session import DbSession
+from registry.api.session import DbSession
 from registry.models import Entity
 
 from . import service

@@ -12,9 +12,9 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from registry.api.access import PUBLIC, access
+from registry.api.session import DbSession
 from registry.contracts import service as contracts
 from registry.contracts.behind import behind
-from registry.db.session import DbSession
 from registry.entities import service as entities
 from registry.ownership import drawing
 from registry.ownership.drawing import Drawing

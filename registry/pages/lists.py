@@ -23,8 +23,8 @@ from registry.api.access import PUBLIC, access
 from registry.api.deadline import response_deadline
 from registry.api.pagination import decode_cursor, encode_cursor
 from registry.api.problems import Problem
+from registry.api.session import DbSession, SessionMaker
 from registry.api.streams import ClosingStream
-from registry.db.session import DbSession, SessionMaker
 from registry.meetings.listing import MeetingFilter, list_meetings
 from registry.meetings.schemas import MeetingOut
 from registry.meetings.views import meeting_views

@@ -21,12 +21,12 @@ from markupsafe import Markup
 from registry.api.access import PUBLIC, access
 from registry.api.pagination import PageCursor
 from registry.api.problems import Problem
+from registry.api.session import DbSession
 from registry.contracts import service as contracts
 from registry.contracts.behind import _hops as link_hops
 from registry.contracts.behind import _roles as register_roles
 from registry.contracts.behind import behind
 from registry.contracts.schemas import contract_detail, contract_summary, entity_ids
-from registry.db.session import DbSession
 from registry.donations.views import entity_donations_out, party_view
 from registry.entities import service as entities
 from registry.entities.schemas import entity_out

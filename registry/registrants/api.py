@@ -20,8 +20,8 @@ from registry.api.pagination import (
     encode_cursor,
 )
 from registry.api.problems import Problem
+from registry.api.session import DbSession
 from registry.audit import Actor
-from registry.db.session import DbSession
 from registry.links.jobs import link_registrant
 from registry.models import Registrant, RegistrantMember, RegistrantVersion, User
 from registry.settings import Settings

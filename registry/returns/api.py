@@ -11,8 +11,8 @@ from litestar.params import FromPath, JSONBody
 
 from registry.api.access import PUBLIC, REGISTRANT, access, principal_of
 from registry.api.problems import Problem, content_problem_response
+from registry.api.session import DbSession
 from registry.audit import Actor
-from registry.db.session import DbSession
 from registry.models import Registrant
 from registry.registrants.service import can_see_drafts, get_registrant
 from registry.settings import Settings

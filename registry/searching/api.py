@@ -11,7 +11,7 @@ from litestar.params import FromQuery, QueryParameter
 from registry.api.access import PUBLIC, access
 from registry.api.pagination import PageCursor
 from registry.api.problems import Problem
-from registry.db.session import DbSession
+from registry.api.session import DbSession
 from registry.searching.service import SearchPage, run_search
 from search.backend import (
     MAX_RESULT_WINDOW,

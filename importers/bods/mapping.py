@@ -24,11 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from importers.record_versions import VersionRow
+from importers.core.ownership_writer import Mapped
+from importers.core.record_versions import VersionRow
 from registry.entities.bulk import EntityRow
 from registry.ownership.bulk import InterestRow, RelationshipRow
 from registry.privacy import public_person_statement
@@ -43,14 +43,6 @@ OLD_TYPES = {"entityStatement": "entity", "personStatement": "person",
 
 class MappingError(ValueError):
     """A statement that is valid against the schema but cannot be stored."""
-
-
-@dataclass(slots=True)
-class Mapped:
-    version: VersionRow
-    entity: EntityRow | None = None
-    relationship: RelationshipRow | None = None
-    weak: bool = False  # a placeholder entity: written only if its key is not there yet
 
 
 def parse_datetime(value: Any) -> dt.datetime | None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
-from registry.db.engine import make_engine, make_sessionmaker
+from registry.db.engine import sessions
 from registry.models import Dataset, ImportError_, ImportRun
 
 MAX_ERRORS_STORED = 10_000  # per run; the counts stay exact beyond it
@@ -158,18 +158,14 @@ async def run_import(database_url: str, *, dataset: str, source: str, paths: lis
                      body: ImportBody, resume: bool = True, title: str = "") -> Summary:
     """Open a run, let ``body`` stream the input and commit batches through
     ``recorder.checkpoint``, then close the run as completed (or failed, re-raising)."""
-    engine = make_engine(database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            recorder = await RunRecorder.start(session, dataset=dataset, source=source,
-                                               paths=paths, title=title, resume=resume)
-            try:
-                await body(session, recorder)
-            except BaseException:
-                await session.rollback()
-                async with make_sessionmaker(engine)() as other:
-                    await recorder.finish(other, status="failed")
-                raise
-            return await recorder.finish(session)
-    finally:
-        await engine.dispose()
+    async with sessions(database_url) as sessionmaker, sessionmaker() as session:
+        recorder = await RunRecorder.start(session, dataset=dataset, source=source,
+                                           paths=paths, title=title, resume=resume)
+        try:
+            await body(session, recorder)
+        except BaseException:
+            await session.rollback()
+            async with sessionmaker() as other:
+                await recorder.finish(other, status="failed")
+            raise
+        return await recorder.finish(session)

@@ -2,46 +2,42 @@
 
 BODS 0.4 statements (and 0.2/0.3 ones from older publishers) are streamed from JSON arrays or
 JSON Lines (``.gz``, ``.zip``, directories), checked against the official schema
-(:mod:`importers.bods_schema`), mapped (:mod:`importers.bods_map`) and written in batches:
+(:mod:`importers.bods.schema`), mapped (:mod:`importers.bods.mapping`) and written in batches:
 versions to ``record_versions`` (the idempotence key: a statement stored before is
 "unchanged" and nothing else is written for it), entities and persons through
 ``upsert_entities``, relationship versions through ``registry.ownership.bulk``. Each batch is
 one transaction together with the run's checkpoint, so a crash loses nothing and a re-run
 resumes. A bad statement is skipped and reported with its position and reason. The names'
-search keys are built on a second connection (:mod:`importers.name_keys`) and complete
+search keys are built on a second connection (:mod:`importers.core.name_keys`) and complete
 when the import returns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any
 
-import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from importers.bods_map import (
-    Mapped,
+from importers.bods.mapping import (
     MappingError,
     map_statement,
     old_references,
     upgrade_statement,
 )
-from importers.bods_schema import check_statement, statement_version
-from importers.name_keys import PendingKeysBuilder
-from importers.ownership_writer import (
+from importers.bods.schema import check_statement, statement_version
+from importers.core.batching import write_behind
+from importers.core.name_keys import PendingKeysBuilder
+from importers.core.ownership_writer import (
     ImportResult,
     ImportState,
+    Mapped,
     encode_mapped,
     run_ownership_import,
     write_mapped,
 )
-from importers.pipeline import write_behind
-from importers.record_versions import lookup_keys
-from importers.runs import RunRecorder
-from importers.sources import DEFAULT_ENCODING, Item, encoding_option
-from registry.links.jobs import link_after_import, link_option
+from importers.core.record_versions import lookup_keys
+from importers.core.runs import RunRecorder
+from importers.core.sources import DEFAULT_ENCODING, Item
 from registry.privacy import public_person_statement
 
 DEFAULT_DATASET = "bods"
@@ -142,24 +138,3 @@ async def import_bods(database_url: str, paths: list[str], dataset: str = DEFAUL
         database_url, paths, dataset, source="bods", title="Beneficial ownership (BODS)",
         import_items=import_items, batch_size=batch_size, resume=resume,
         encoding=encoding)
-
-
-@click.command("bods")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--dataset", default=DEFAULT_DATASET, show_default=True,
-              help="Dataset the records belong to.")
-@click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=int)
-@click.option("--resume/--no-resume", default=True, show_default=True,
-              help="Continue an interrupted run of the same files.")
-@encoding_option
-@link_option
-@click.pass_obj
-def bods_command(ctx: Any, paths: tuple[Path, ...], dataset: str, batch_size: int,
-                 resume: bool, encoding: str, link: bool) -> None:
-    """Import BODS 0.4 (or 0.2/0.3) statements: JSON arrays or JSON Lines, .gz, .zip."""
-    from registry.cli import run_async
-
-    result = run_async(import_bods(ctx.database().url, [str(p) for p in paths], dataset,
-                                   batch_size=batch_size, resume=resume, encoding=encoding))
-    click.echo(result.render(), err=True)
-    link_after_import(ctx.database().url, ctx.settings, result.summary.run_id, link)

@@ -2,17 +2,17 @@
 
 Input: release packages, record packages (their embedded releases; the compiled release only
 when a record embeds none), JSON Lines of releases or of packages, JSON arrays, ``.gz`` and
-``.zip`` (``importers/sources.py`` reads them all as a stream).
+``.zip`` (``importers/core/sources.py`` reads them all as a stream).
 
 The releases of one ocid may be spread anywhere over the input, and memory must stay flat, so
 an import runs in two phases, each in batches that commit with the run's checkpoint:
-1. stage (``ocds_stage.py``): releases are checked and copied into ``record_versions`` (the
+1. stage (``stage.py``): releases are checked and copied into ``record_versions`` (the
    history, and the idempotence key); each process with a new or changed release is queued
    in ``contracts_pending``;
-2. compile (``ocds_compile.py``): every queued process is compiled once, with ``ocdsmerge``,
+2. compile (``compile.py``): every queued process is compiled once, with ``ocdsmerge``,
    and written as entities (``upsert_entities``) and contract rows (``contracts/bulk.py``);
    when many are queued, worker processes compile ranges of the queue in parallel, each on
-   its own connection (``ocds_parallel.py``).
+   its own connection (``parallel.py``).
 The input is read and checked in a thread, a batch ahead of the one being written.
 A crash leaves a consistent database: the run resumes after its last committed batch, and
 processes still queued are compiled by the next run on the dataset, whichever it is.
@@ -30,16 +30,17 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.prefetch import prefetched
-from importers.runs import RunRecorder, Summary, run_import
-from importers.sources import DEFAULT_ENCODING, iter_items
+from importers.core.batching import prefetched
+from importers.core.gc_tuning import fewer_collections
+from importers.core.runs import RunRecorder, Summary, run_import
+from importers.core.sources import DEFAULT_ENCODING, iter_items
 from registry.db.driver import connection_driver
 
-from . import ocds_compile, ocds_parallel
-from .gc_tuning import fewer_collections
-from .ocds_compile import CHUNK, CompileResult
-from .ocds_parallel import WORKERS
-from .ocds_stage import Pending, ReleaseCollector, ReleaseStager
+from . import compile as ocds_compile
+from . import parallel as ocds_parallel
+from .compile import CHUNK, CompileResult
+from .parallel import WORKERS
+from .stage import Pending, ReleaseCollector, ReleaseStager
 
 SOURCE = "ocds"
 DEFAULT_DATASET = "ocds"

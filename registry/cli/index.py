@@ -2,46 +2,36 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from registry.db.engine import make_engine, make_sessionmaker
 from search import outbox, sync
 from search.backend import IndexedBackend
 from search.factory import make_backend
 
-if TYPE_CHECKING:
-    from registry.cli import Context
+from .context import Context, pass_context, run_with_sessions
 
 T = TypeVar("T")
-# registry.cli imports this module to register the group, so its helpers are not imported
-# here: the context arrives as click's ``obj``.
-pass_context = click.pass_obj
-run_async = asyncio.run
 
 
 def _with_backend(ctx: Context, work: Callable[[Any, IndexedBackend], Awaitable[T]]) -> T:
     """``work`` with a session factory and the configured backend, in an event loop of its
     own; the database is resolved first (it may start and migrate the embedded server)."""
-    return run_async(_backend_work(ctx.database().url, ctx, work))
 
+    async def go(sessionmaker: async_sessionmaker[AsyncSession]) -> T:
+        backend = make_backend(ctx.settings, sessionmaker)
+        try:
+            return await work(sessionmaker, backend)
+        finally:
+            await backend.close()
 
-async def _backend_work(url: str, ctx: Context,
-                        work: Callable[[Any, IndexedBackend], Awaitable[T]]) -> T:
-    engine = make_engine(url)
-    sessionmaker = make_sessionmaker(engine)
-    backend = make_backend(ctx.settings, sessionmaker)
-    try:
-        return await work(sessionmaker, backend)
-    finally:
-        await backend.close()
-        await engine.dispose()
+    return run_with_sessions(ctx, go)
 
 
 @click.group("index")

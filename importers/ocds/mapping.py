@@ -30,7 +30,7 @@ from babel import Locale
 from registry.contracts.bulk import AgreementRow, AwardRow, ContractRow
 from registry.entities.bulk import EntityRow
 
-from .ocds_releases import amount, parse_datetime
+from .releases import amount, parse_datetime
 
 PUBLIC_ROLES = frozenset({"buyer", "procuringEntity"})
 PERSON_TYPES = frozenset({"naturalperson", "person", "individual", "natural person"})

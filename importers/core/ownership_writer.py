@@ -3,25 +3,24 @@ source: versions first (the idempotence key), then only what is new."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods_map import Mapped
-from importers.name_keys import DEFER, PendingKeysBuilder
-from importers.record_versions import (
+from importers.core.gc_tuning import batch_gc
+from importers.core.name_keys import DEFER, PendingKeysBuilder
+from importers.core.record_versions import (
+    VersionRow,
     commit_lazily,
     encode_version,
     lock_dataset,
     store_all_versions,
     store_versions,
 )
-from importers.runs import RunRecorder, Summary, run_import
-from importers.sources import DEFAULT_ENCODING, Item, iter_items
+from importers.core.runs import RunRecorder, Summary, run_import
+from importers.core.sources import DEFAULT_ENCODING, Item, iter_items
 from registry.entities.bulk import EntityRow, encode_entity, upsert_entities
 from registry.ownership.bulk import (
     RelationshipRow,
@@ -32,24 +31,15 @@ from registry.ownership.bulk import (
 from search.identifier_join import join_by_identifier
 
 
-@contextmanager
-def batch_gc() -> Iterator[None]:
-    """Keep the garbage collector out of the way while batches of thousands of small
-    objects are built. The collector runs when the count of container objects allocated
-    and not yet freed passes a threshold; a batch keeps a few hundred thousand alive, so
-    with the default thresholds it rescans the live batch over and over (a quarter of the
-    import's Python time), finding nothing: the rows are freed by reference counting. The
-    objects alive now (modules, the ORM's metadata) are frozen out of the scans, and the
-    threshold is set above what two batches keep alive, so collections happen only if
-    reference cycles pile up. Restored afterwards."""
-    before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(1_000_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
+@dataclass(slots=True)
+class Mapped:
+    """One source record's rows, as every ownership adapter (BODS, PSC, company registers)
+    maps it: its version, and the entity or relationship it describes."""
+
+    version: VersionRow
+    entity: EntityRow | None = None
+    relationship: RelationshipRow | None = None
+    weak: bool = False  # a placeholder entity: written only if its key is not there yet
 
 
 @dataclass
@@ -69,6 +59,10 @@ class ImportResult:
     summary: Summary
     dangling: int  # relationship versions naming a record that is not in the dataset (yet)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def run_id(self) -> int | None:
+        return self.summary.run_id
 
     def render(self) -> str:
         text = self.summary.render()

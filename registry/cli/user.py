@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.auth.passwords import generate_password
-from registry.db.engine import make_engine, make_sessionmaker
 from registry.models.accounts import ROLES
 
-if TYPE_CHECKING:
-    from registry.cli import Context
-
+from .context import Context, pass_context, run_with_sessions
 
 T = TypeVar("T")
 
@@ -25,18 +21,12 @@ def _in_session(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T
     """``work`` in one committed transaction; a problem becomes the command's error."""
     from registry.api.problems import Problem
 
-    url = ctx.database().url  # may migrate the embedded database: outside the event loop
-
-    async def go() -> T:
-        engine = make_engine(url)
-        try:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                return await work(session)
-        finally:
-            await engine.dispose()
+    async def go(sessionmaker: async_sessionmaker[AsyncSession]) -> T:
+        async with sessionmaker() as session, session.begin():
+            return await work(session)
 
     try:
-        return asyncio.run(go())
+        return run_with_sessions(ctx, go)
     except Problem as exc:
         raise click.ClickException(str(exc.detail)) from exc
 
@@ -51,7 +41,7 @@ def user_group() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--password", default=None,
               help="Omit it to have one generated and printed once.")
-@click.pass_obj
+@pass_context
 def create(ctx: Context, email: str, role: str, password: str | None) -> None:
     """Create an account. A generated password is printed when none is given."""
     from registry.accounts.service import create_user
@@ -72,7 +62,7 @@ def create(ctx: Context, email: str, role: str, password: str | None) -> None:
 @click.option("--email", required=True)
 @click.option("--password", default=None,
               help="Omit it to have one generated and printed once.")
-@click.pass_obj
+@pass_context
 def reset_password(ctx: Context, email: str, password: str | None) -> None:
     """Set a new password for an account (its holder lost theirs). Every access token
     issued before stops working; give the new password to its holder out of band."""

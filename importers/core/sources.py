@@ -524,22 +524,6 @@ def _iter_object_arrays(
     yield from _unclaimed(name, index, fh)
 
 
-def encoding_option(command: Any) -> Any:
-    """``--encoding`` for an import command: checked before anything is read."""
-    import click
-
-    def check(ctx: click.Context, param: click.Parameter, value: str) -> str:
-        try:
-            return check_encoding(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-
-    return click.option(
-        "--encoding", default=DEFAULT_ENCODING, show_default=True, callback=check,
-        help="Text encoding of the files (e.g. iso-8859-1, cp1252); a byte that cannot be "
-             "decoded is reported with its file and byte offset.")(command)
-
-
 def iter_csv_items(paths: Iterable[str | Path]) -> Iterator[Item]:
     """Rows of CSV files (UTF-8, a header row), each as ``{column: value}`` with column names
     and values stripped. A row with more cells than the header is an error item."""

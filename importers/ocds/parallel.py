@@ -4,7 +4,7 @@ connection, while the database writes what another compiled.
 
 The main process only cuts the queue into ranges of ``chunk`` ocids (keyset, by ocid) and
 hands them out, a few ahead; each worker compiles its range chunk by chunk with
-``ocds_compile.compile_range``, committing each chunk with the removal of its processes from
+``compile.compile_range``, committing each chunk with the removal of its processes from
 the queue and the reports of its rejected releases. Ranges are disjoint and so are the
 entities they write (keys start with the ocid), so workers never wait on each other. A crash
 anywhere leaves every chunk either committed or still queued, as in the serial path.
@@ -14,7 +14,6 @@ Workers are spawned, not forked: a fork would copy the running event loop.
 from __future__ import annotations
 
 import asyncio
-import gc
 import multiprocessing
 import os
 from collections.abc import Awaitable, Callable
@@ -26,10 +25,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from importers.core.gc_tuning import tune_process
 from registry.db.engine import make_engine, make_sessionmaker
 
-from .gc_tuning import THRESHOLDS
-from .ocds_compile import CompileResult, compile_range
+from .compile import CompileResult, compile_range
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 # Processes queued from which workers pay off: starting one costs about a second of CPU
@@ -55,8 +54,7 @@ _state: _State | None = None  # one per worker process
 
 def _init_worker(url: str) -> None:
     global _state
-    gc.freeze()  # the worker lives for one import: the same reasoning as gc_tuning
-    gc.set_threshold(*THRESHOLDS)
+    tune_process()
     loop = asyncio.new_event_loop()
     engine = make_engine(url, pool_size=1, pool_pre_ping=False)
     _state = _State(loop, engine, make_sessionmaker(engine))
@@ -71,7 +69,8 @@ def _close_worker(state: _State) -> None:
 async def _compile(state: _State, dataset: str, run_id: int, where: str, after: str,
                    upto: str | None, chunk: int) -> CompileResult:
     async with state.sessions() as session:
-        await session.execute(text("SET synchronous_commit = off"))  # see importers/ocds.py
+        # see importers/ocds/importer.py
+        await session.execute(text("SET synchronous_commit = off"))
         return await compile_range(session, dataset, run_id, where, after, upto, chunk)
 
 

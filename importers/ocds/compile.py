@@ -31,8 +31,8 @@ from registry.entities.bulk import EntityRow, upsert_entities
 from registry.models import ImportError_
 from registry.standards import ocds as ocds_schema
 
-from .ocds_mapping import map_compiled
-from .ocds_single import compile_single
+from .mapping import map_compiled
+from .single import compile_single
 
 CHUNK = 1_000  # processes per transaction
 _MERGE_ERRORS = (OCDSMergeError, TypeError, ValueError, KeyError, AttributeError)

@@ -4,7 +4,7 @@ A release is stored as record type ``release``, source key = its ocid, version k
 ``{ocid}/{release id}`` (release ids are unique within an ocid). That table is the history of
 every process and the idempotence key: a release already stored with the same content
 changes nothing. Every process that received a new or changed release is queued in
-``contracts_pending`` (in the same transaction) for phase 2, ``importers/ocds_compile.py``.
+``contracts_pending`` (in the same transaction) for phase 2, ``importers/ocds/compile.py``.
 Batches are copied as all new, in a savepoint, until one holds a release stored already;
 from then on each batch looks its releases up first (a re-import, an update).
 """
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.db.driver import session_driver
 from registry.standards import ocds as ocds_schema
 
-from .ocds_releases import check_release, parse_datetime, releases_of
+from .releases import check_release, parse_datetime, releases_of
 
 SkipFn = Callable[[str, str, str], None]  # (path, position, reason)
 
