@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from registry.db.engine import normalise_url
 from registry.db.migrate import upgrade
 
-from .conftest import DatabaseFactory
+from .database_support import DatabaseFactory
 
 RESIDENCE = {"type": "residence", "address": "1 Home Lane, Leeds", "postCode": "LS1 1AA"}
 SERVICE = {"type": "service", "address": "2 Office Street, Leeds"}
