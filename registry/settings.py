@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from search.options import SearchOptions
+
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("transparency-registry"))
@@ -58,6 +60,12 @@ class Settings:
     @property
     def downloads_dir(self) -> Path:
         return self.publish_dir or self.data_dir / "downloads"
+
+    @property
+    def search_options(self) -> SearchOptions:
+        """What ``search/`` is told of this deployment."""
+        return SearchOptions(opensearch_url=self.opensearch_url,
+                             index_prefix=self.index_prefix)
     # In-process cache of public answers, per serving process (0: validators only).
     http_cache_mb: int = 64
 

@@ -21,7 +21,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,10 +32,8 @@ from search.matching.features import Party
 from search.matching.model import MATCHER_VERSION, MatchResult, match
 from search.matching.names import prepare_name
 from search.normalize import normalize_name
+from search.options import SearchConfig
 from search.text import ascii_text
-
-if TYPE_CHECKING:
-    from registry.settings import Settings
 
 DEFAULT_K = 10
 # Trigram similarity a candidate's best name needs to be scored at all.
@@ -54,19 +52,18 @@ class CandidateSource(Protocol):
     async def candidates(self, query: CandidateQuery) -> list[Candidate]: ...
 
 
-def default_candidate_source(session: AsyncSession, settings: Settings | None = None,
+def default_candidate_source(session: AsyncSession, options: SearchConfig | None = None,
                              backend: CandidateSource | None = None) -> CandidateSource:
     """THE candidate source every linking path uses (``registry link``, linking after an
     import or an approval, ``/match``): switch it here, once.
 
-    With OpenSearch configured (``settings.opensearch_url``), ``backend``: the long-lived
+    With OpenSearch configured (``options.opensearch_url``), ``backend``: the long-lived
     search backend that the caller owns and closes (the app's, or the one a linking run
     opens); a client per call would leak its connections. Otherwise, and when no backend is
     given, PostgreSQL's blocking keys with a trigram re-rank (search/blocking.py), run in
     this session so that linking sees its own transaction.
     """
-    if backend is not None and settings is not None and getattr(settings, "opensearch_url",
-                                                                None):
+    if backend is not None and options is not None and options.opensearch_url:
         return backend
     from search.blocking import BlockingCandidates
 
