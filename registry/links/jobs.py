@@ -20,13 +20,14 @@ from tqdm import tqdm
 
 from importers.name_keys import build_pending_retrying
 from registry.db.engine import make_engine, make_sessionmaker
+from registry.links.writer import LinkStats, link_entities
 from registry.logging import get_logger
 from registry.models import Client, Lobbyist, Registrant
 from registry.settings import Settings
 from search.backend import IndexedBackend, SearchBackend
 from search.factory import make_backend
 from search.key_stats import refresh_if_stale
-from search.linking import DEFAULT_K, LinkStats, default_candidate_source, link_entities, probe_ids
+from search.linking import DEFAULT_K, default_candidate_source, probe_ids
 from search.options import SearchOptions
 
 log = get_logger("registry.links")
