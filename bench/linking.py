@@ -32,12 +32,12 @@ from registry.db.engine import make_engine, make_sessionmaker
 from registry.db.migrate import upgrade
 from registry.entities.bulk import EntityRow, upsert_entities
 from registry.links.jobs import DEFAULT_WORKERS, run_linking
+from registry.links.writer import link_entities
 from registry.models import Dataset
 from search import linking
 from search.backend import Candidate, CandidateQuery
 from search.blocking import BlockingCandidates
 from search.key_stats import refresh_if_stale
-from search.linking import link_entities
 
 from .names import NameGenerator
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import msgspec
@@ -29,6 +30,22 @@ def _json(event: dict[str, Any], **_: Any) -> str:
     return _encoder.encode(event).decode()
 
 
+# ``search/`` sits below the registry and logs through the standard library, with its
+# fields in ``extra``: those become keys of the line, as a structlog call's keywords do.
+# Other libraries' extras (uvicorn's ``color_message``) are presentation and stay out.
+OWN_STDLIB_LOGGERS = frozenset({"search"})
+_extras = structlog.stdlib.ExtraAdder()
+
+
+def _own_extras(logger: Any, name: str,
+                event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    record = event.get("_record")
+    if record is not None and record.name.partition(".")[0] in OWN_STDLIB_LOGGERS:
+        event = _extras(logger, name, event)
+        event["event"] = event.pop("event")  # after the fields, where structlog puts it
+    return event
+
+
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -52,7 +69,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer,
-        ], foreign_pre_chain=shared)
+        ], foreign_pre_chain=[_own_extras, *shared])
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import platformdirs
 
+from search.options import SearchOptions
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -70,9 +72,6 @@ class Settings:
     publish_every: int = 0
     publish_keep: int = 3
 
-    @property
-    def downloads_dir(self) -> Path:
-        return self.publish_dir or self.data_dir / "downloads"
     # In-process cache of public answers, per serving process (0: validators only).
     http_cache_mb: int = 64
     # Total time of one live export (/api/v1/exports/..., BODS, OCDS) and of one file
@@ -81,6 +80,16 @@ class Settings:
     download_max_seconds: int = 6 * 3600
     # Reverse proxies whose X-Forwarded-For names the client (registry/api/client_address.py).
     trusted_proxies: tuple[Network, ...] = ()
+
+    @property
+    def downloads_dir(self) -> Path:
+        return self.publish_dir or self.data_dir / "downloads"
+
+    @property
+    def search_options(self) -> SearchOptions:
+        """What ``search/`` is told of this deployment."""
+        return SearchOptions(opensearch_url=self.opensearch_url,
+                             index_prefix=self.index_prefix)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

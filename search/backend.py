@@ -7,12 +7,13 @@ contract test suite.
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from . import cursor as cursor_codec
+from .cursor import InvalidCursor as InvalidCursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,33 +74,20 @@ class SearchBackend(Protocol):
 # ``index.max_result_window`` (10,000), and a refused search marked the backend down for
 # every caller. Checked before a query reaches any backend.
 MAX_RESULT_WINDOW = 10_000
-INT64_MAX = 2**63 - 1
-
-
-class InvalidCursor(ValueError):
-    """A cursor this service did not issue (the API answers 400 naming ``cursor``)."""
 
 
 def encode_cursor(score: float, entity_id: int, offset: int) -> str:
     """The position after a hit: results are ordered by score (desc), then id (asc). A
     backend pages by keyset (score, id) or by offset, whichever its engine does right."""
-    raw = json.dumps([score, entity_id, offset], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursor_codec.encode([score, entity_id, offset])
 
 
 def decode_cursor(cursor: str) -> tuple[float, int, int]:
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        score, entity_id, offset = value
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-            raise TypeError(value)
-        score, entity_id, offset = float(score), int(entity_id), int(offset)
-        # Only what a search can page from: a finite score, ids and offsets in 64 bits.
-        if not (math.isfinite(score) and 0 <= entity_id < 2**63 and 0 <= offset < 2**63):
-            raise ValueError(value)
-        return score, entity_id, offset
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidCursor(cursor) from exc
+    score, entity_id, offset = cursor_codec.decode(cursor, ((int, float), int, int))
+    # Only what a search can page from: a finite score, ids and offsets in 64 bits.
+    if not (math.isfinite(score) and entity_id >= 0 and offset >= 0):
+        raise InvalidCursor(cursor)
+    return float(score), int(entity_id), int(offset)
 
 
 class IndexedBackend(SearchBackend, Protocol):

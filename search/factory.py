@@ -1,6 +1,6 @@
-"""Settings -> the search backend the service uses.
+"""Options -> the search backend the service uses.
 
-No ``REGISTRY_OPENSEARCH_URL``: PostgreSQL. With it: OpenSearch, wrapped so that a search
+No ``opensearch_url``: PostgreSQL. With it: OpenSearch, wrapped so that a search
 falls back to PostgreSQL while OpenSearch does not answer (or has no index yet). Indexing
 never falls back: it fails, and the outbox keeps the ids until OpenSearch is back.
 """
@@ -8,6 +8,7 @@ never falls back: it fails, and the outbox keeps the ids until OpenSearch is bac
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,14 +16,12 @@ from typing import Any
 from opensearchpy.exceptions import OpenSearchException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from registry.logging import get_logger
-from registry.settings import Settings
-
 from .backend import Candidate, CandidateQuery, IndexedBackend, SearchQuery, SearchResult
 from .opensearch import OpenSearchBackend
+from .options import SearchConfig
 from .postgres import PostgresBackend
 
-log = get_logger("search")
+log = logging.getLogger(__name__)
 
 # Errors that mean "OpenSearch cannot answer now", as opposed to a bug in our query.
 UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -57,8 +56,9 @@ class FallbackBackend:
     def _mark_down(self, exc: BaseException) -> None:
         if _outage(exc):
             self._down_until = time.monotonic() + self.retry_after
-        log.warning("search_fallback", backend=self.fallback.name, outage=_outage(exc),
-                    error=f"{type(exc).__name__}: {exc}"[:300])
+        log.warning("search_fallback", extra={
+            "backend": self.fallback.name, "outage": _outage(exc),
+            "error": f"{type(exc).__name__}: {exc}"[:300]})
 
     async def search(self, query: SearchQuery) -> SearchResult:
         if self._primary_up():
@@ -94,11 +94,11 @@ class FallbackBackend:
         await self.primary.close()
 
 
-def make_backend(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], *,
+def make_backend(options: SearchConfig, sessionmaker: async_sessionmaker[AsyncSession], *,
                  refresh: bool = False) -> IndexedBackend:
     postgres = PostgresBackend(sessionmaker)
-    if not settings.opensearch_url:
+    if not options.opensearch_url:
         return postgres
-    primary = OpenSearchBackend(settings.opensearch_url, sessionmaker,
-                                prefix=settings.index_prefix, refresh=refresh)
+    primary = OpenSearchBackend(options.opensearch_url, sessionmaker,
+                                prefix=options.index_prefix, refresh=refresh)
     return FallbackBackend(primary, postgres)

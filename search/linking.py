@@ -1,27 +1,26 @@
 """Linking: find, for each procurement party, registrant, client, lobbyist and donor, the same
-real-world party in the other datasets, and keep the result in ``links`` with its evidence.
+real-world party in the other datasets, and decide what ``links`` should hold for each pair,
+with its evidence (registry/links/writer.py writes the decisions).
 
 For each probe entity: candidates come from the candidate source (top k by name, filtered by
 kind and country, other datasets only), from equal normalised identifiers, and from the
 probe's existing machine links (so that every stored ``auto``/``candidate`` link is
 re-scored, and dropped when it no longer qualifies). Each pair is scored by the matcher
-(search/matching) and upserted as ``left_id < right_id``. Human decisions (``confirmed``,
-``rejected``) are never overwritten and those pairs are never scored again, so a rejected
+(search/matching), keyed ``left_id < right_id``: to be kept (upserted) or dropped. Pairs
+with a human decision (``confirmed``, ``rejected``) are never scored again, so a rejected
 pair is never proposed again.
 
-``link_entities(session, source, entity_ids)`` is the incremental entry point for importers:
-pass the ids an import wrote (probes may be of any dataset). ``registry link`` runs it over
-all probe entities (DESIGN §4).
+``decide_links(session, source, entity_ids)`` reads and scores, and writes nothing;
+``registry.links.writer.link_entities`` is the entry point that also writes (DESIGN §4).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,13 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from search.backend import Candidate, CandidateQuery
 from search.identifiers import canonical_scheme
 from search.matching.features import Party
-from search.matching.model import MATCHER_VERSION, MatchResult, match
+from search.matching.model import MatchResult, match
 from search.matching.names import prepare_name
 from search.normalize import normalize_name
+from search.options import SearchConfig
 from search.text import ascii_text
-
-if TYPE_CHECKING:
-    from registry.settings import Settings
 
 DEFAULT_K = 10
 # Trigram similarity a candidate's best name needs to be scored at all.
@@ -54,19 +51,18 @@ class CandidateSource(Protocol):
     async def candidates(self, query: CandidateQuery) -> list[Candidate]: ...
 
 
-def default_candidate_source(session: AsyncSession, settings: Settings | None = None,
+def default_candidate_source(session: AsyncSession, options: SearchConfig | None = None,
                              backend: CandidateSource | None = None) -> CandidateSource:
     """THE candidate source every linking path uses (``registry link``, linking after an
     import or an approval, ``/match``): switch it here, once.
 
-    With OpenSearch configured (``settings.opensearch_url``), ``backend``: the long-lived
+    With OpenSearch configured (``options.opensearch_url``), ``backend``: the long-lived
     search backend that the caller owns and closes (the app's, or the one a linking run
     opens); a client per call would leak its connections. Otherwise, and when no backend is
     given, PostgreSQL's blocking keys with a trigram re-rank (search/blocking.py), run in
     this session so that linking sees its own transaction.
     """
-    if backend is not None and settings is not None and getattr(settings, "opensearch_url",
-                                                                None):
+    if backend is not None and options is not None and options.opensearch_url:
         return backend
     from search.blocking import BlockingCandidates
 
@@ -86,22 +82,14 @@ class Probe:
 
 
 @dataclass
-class LinkStats:
+class LinkDecisions:
+    """What linking decided for a batch of probes: the pairs (``left_id < right_id``) whose
+    machine link is to be written, and those whose machine link, if any, is to go."""
+
     probes: int = 0
     pairs_scored: int = 0
-    auto: int = 0
-    candidate: int = 0
-    removed: int = 0
-    by_method: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: LinkStats) -> None:
-        self.probes += other.probes
-        self.pairs_scored += other.pairs_scored
-        self.auto += other.auto
-        self.candidate += other.candidate
-        self.removed += other.removed
-        for k, v in other.by_method.items():
-            self.by_method[k] = self.by_method.get(k, 0) + v
+    upserts: dict[tuple[int, int], MatchResult] = field(default_factory=dict)
+    drops: set[tuple[int, int]] = field(default_factory=set)
 
 
 PROBE_IDS = text("""
@@ -149,28 +137,6 @@ _EXISTING = text("""
 SELECT left_id, right_id, status FROM links
 WHERE left_id = ANY(:ids) OR right_id = ANY(:ids)
 """)
-
-_UPSERT = text("""
-INSERT INTO links (left_id, right_id, score, status, method, evidence, matcher_version)
-SELECT * FROM unnest(CAST(:l AS bigint[]), CAST(:r AS bigint[]), CAST(:s AS float8[]),
-                     CAST(:st AS text[]), CAST(:m AS text[]), CAST(:ev AS jsonb[]),
-                     CAST(:v AS text[]))
-ON CONFLICT (left_id, right_id) DO UPDATE SET
-    score = EXCLUDED.score, status = EXCLUDED.status, method = EXCLUDED.method,
-    evidence = EXCLUDED.evidence, matcher_version = EXCLUDED.matcher_version,
-    updated_at = now()
-WHERE links.status IN ('auto', 'candidate')
-  AND (links.score, links.status, links.matcher_version, links.evidence)
-      IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.status, EXCLUDED.matcher_version,
-                        EXCLUDED.evidence)
-""")
-
-_DROP = text("""
-DELETE FROM links l
-USING unnest(CAST(:l AS bigint[]), CAST(:r AS bigint[])) AS d(left_id, right_id)
-WHERE l.left_id = d.left_id AND l.right_id = d.right_id AND l.status IN ('auto', 'candidate')
-""")
-
 
 def _address_text(address: Any) -> str | None:
     if isinstance(address, str):
@@ -261,15 +227,16 @@ async def probe_ids(session: AsyncSession) -> list[int]:
     return [int(r[0]) for r in await session.execute(PROBE_IDS)]
 
 
-async def link_entities(session: AsyncSession, source: CandidateSource,
-                        entity_ids: Sequence[int], *, k: int = DEFAULT_K) -> LinkStats:
-    """Link these entities (probes) to the other datasets. Runs in the caller's
-    transaction; the caller commits."""
-    stats = LinkStats()
+async def decide_links(session: AsyncSession, source: CandidateSource,
+                       entity_ids: Sequence[int], *, k: int = DEFAULT_K) -> LinkDecisions:
+    """What the links of these entities (probes) to the other datasets should be. Reads in
+    the caller's session (and transaction, so it sees what the caller wrote); writes
+    nothing."""
+    out = LinkDecisions()
     probes = await load_parties(session, entity_ids)
-    stats.probes = len(probes)
+    out.probes = len(probes)
     if not probes:
-        return stats
+        return out
     pairs: dict[int, set[int]] = {pid: set() for pid in probes}
     queries: list[CandidateQuery] = []
     owners: list[int] = []
@@ -294,8 +261,8 @@ async def link_entities(session: AsyncSession, source: CandidateSource,
     others = {o for found in pairs.values() for o in found} - set(probes)
     targets = {**probes, **(await load_parties(session, others))}
 
-    upserts: dict[tuple[int, int], MatchResult] = {}
-    drops: set[tuple[int, int]] = set()
+    upserts = out.upserts
+    drops = out.drops
     for pid, found in pairs.items():
         probe = probes[pid]
         # (target dataset) -> keys of this probe's auto links by name, to catch ambiguity.
@@ -313,7 +280,7 @@ async def link_entities(session: AsyncSession, source: CandidateSource,
             result = match(left.party, right.party)
             if dated is not None:
                 result.rules.append(dated)
-            stats.pairs_scored += 1
+            out.pairs_scored += 1
             if (result.status == "auto" and result.method == "identifier"
                     and SELF_DECLARED_DATASETS & {probe.dataset, target.dataset}):
                 result.status = "candidate"
@@ -333,30 +300,4 @@ async def link_entities(session: AsyncSession, source: CandidateSource,
                     upserts[key].status = "candidate"
                     upserts[key].rules.append(
                         f"ambiguous: {len(keys)} entities of {dataset} fit this name")
-    await _write(session, upserts, drops, stats)
-    return stats
-
-
-async def _write(session: AsyncSession, upserts: dict[tuple[int, int], MatchResult],
-                 drops: set[tuple[int, int]], stats: LinkStats) -> None:
-    if upserts:
-        keys = sorted(upserts)
-        await session.execute(_UPSERT, {
-            "l": [k[0] for k in keys], "r": [k[1] for k in keys],
-            "s": [upserts[k].score for k in keys],
-            "st": [upserts[k].status for k in keys],
-            "m": [upserts[k].method for k in keys],
-            "ev": [json.dumps(upserts[k].evidence(), ensure_ascii=False) for k in keys],
-            "v": [MATCHER_VERSION] * len(keys),
-        })
-        for result in upserts.values():
-            if result.status == "auto":
-                stats.auto += 1
-            else:
-                stats.candidate += 1
-            stats.by_method[result.method] = stats.by_method.get(result.method, 0) + 1
-    if drops:
-        keys = sorted(drops)
-        res = await session.execute(_DROP, {"l": [k[0] for k in keys],
-                                            "r": [k[1] for k in keys]})
-        stats.removed += int(getattr(res, "rowcount", 0) or 0)
+    return out

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from registry.logging import get_logger
-
 from . import outbox
 from .backend import IndexedBackend
 
-log = get_logger("search.sync")
+log = logging.getLogger(__name__)
 
 SYNC_LOCK = 7_424_851_004
 BATCH = 500
@@ -98,12 +97,12 @@ class SyncWorker:
                 n = await drain_once(self.sessionmaker, self.backend)
                 backoff = self.idle
                 if n:
-                    log.debug("search_sync_batch", entities=n)
+                    log.debug("search_sync_batch", extra={"entities": n})
                     continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # keep the rows queued; try again later
                 backoff = min(self.max_backoff, max(backoff * 2, self.idle))
-                log.warning("search_sync_failed", error=f"{type(exc).__name__}: {exc}"[:300],
-                            retry_in=backoff)
+                log.warning("search_sync_failed", extra={
+                    "error": f"{type(exc).__name__}: {exc}"[:300], "retry_in": backoff})
             await asyncio.sleep(backoff)

@@ -15,10 +15,11 @@ from registry.entities.write import make_identifier
 from registry.links import service
 from registry.links.export import export_links
 from registry.links.jobs import run_linking
+from registry.links.writer import link_entities
 from registry.models import AuditLog, Entity, Link
 from registry.settings import Settings
 from search.blocking import BlockingCandidates
-from search.linking import link_entities, probe_ids
+from search.linking import probe_ids
 from tests.lobbying_support import account
 
 Client = AsyncTestClient[Litestar]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from bench.link_eval import evaluate, load
 from search.identifiers import (
     Agreement,
     canonical_scheme,
@@ -13,7 +12,9 @@ from search.identifiers import (
     is_valid_lei,
     normalize_identifier,
 )
+from search.matching.evaluate import evaluate
 from search.matching.features import Party
+from search.matching.labelled import load
 from search.matching.model import MATCHER_VERSION, match
 from search.matching.names import prepare_name
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar.params import QueryParameter
+
+from search import cursor as cursor_codec
 
 from .problems import Problem
 
@@ -29,41 +30,44 @@ class Page(msgspec.Struct, Generic[T]):
 
 
 def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursor_codec.encode(values)
 
 
-INT64_MAX = 2**63 - 1
-MAX_CURSOR_LENGTH = 1_000
-
-
-def _fits(value: Any, kind: type | tuple[type, ...]) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return (int in (kind if isinstance(kind, tuple) else (kind,))
-                and -INT64_MAX <= value <= INT64_MAX)
-    return isinstance(value, kind)
+INT64_MAX = cursor_codec.INT64_MAX
+MAX_CURSOR_LENGTH = cursor_codec.MAX_LENGTH
 
 
 def decode_cursor(cursor: str | None,
-                  shape: tuple[type | tuple[type, ...], ...] = (int,)) -> list[Any] | None:
+                  shape: cursor_codec.Shape = (int,)) -> list[Any] | None:
     """The values of a cursor this API issued, checked against ``shape`` (one type, or a
     tuple of types, per value; ints within int64): anything else is a 400 naming it."""
     if not cursor:
         return None
-    bad = Problem(400, "The cursor is not one this API issued.", field="cursor")
-    if len(cursor) > MAX_CURSOR_LENGTH:
-        raise bad
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, RecursionError) as exc:
-        raise bad from exc
-    if (not isinstance(value, list) or len(value) != len(shape)
-            or not all(_fits(v, k) for v, k in zip(value, shape, strict=True))):
-        raise bad
-    return value
+        return cursor_codec.decode(cursor, shape)
+    except cursor_codec.InvalidCursor as exc:
+        raise _bad() from exc
+
+
+def _bad() -> Problem:
+    return Problem(400, "The cursor is not one this API issued.", field="cursor")
+
+
+D = TypeVar("D")
+
+
+def decode_dated_cursor(cursor: str | None,
+                        parse: Callable[[str], D]) -> tuple[D | None, int] | None:
+    """A cursor ``[date or null, id]`` (lists newest first, undated last): the date read by
+    ``parse`` (``date.fromisoformat``, ``datetime.fromisoformat``)."""
+    values = decode_cursor(cursor, ((str, type(None)), int))
+    if values is None:
+        return None
+    try:
+        date_text, last_id = values
+        return (parse(date_text) if date_text is not None else None), int(last_id)
+    except (TypeError, ValueError) as exc:
+        raise _bad() from exc
 
 
 def check_limit(limit: int) -> int:

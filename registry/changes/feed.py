@@ -23,7 +23,6 @@ current state.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.exports.tables import TABLES_BY_NAME
+from search.cursor import InvalidCursor, decode_position, encode_position
 
 # Feed object type → the public table (registry/exports/tables.py) that decides whether it
 # is public now.
@@ -44,7 +44,6 @@ OBJECT_TABLES = {
     "link": "links",
 }
 START = "0-0"
-_CURSOR = re.compile(r"^(\d{1,20})-(\d{1,20})$")
 
 _PAGE_SQL = """
 SELECT c.id, c.xid::text AS xid, c.object_type, c.object_id, c.dataset, c.source_key,
@@ -64,19 +63,16 @@ ORDER BY xid DESC, id DESC LIMIT 1
 """
 
 
-class BadCursor(ValueError):
-    pass
+# A ``since`` the feed did not hand out.
+BadCursor = InvalidCursor
 
 
 def parse_cursor(cursor: str | None) -> tuple[int, int]:
-    match = _CURSOR.match(cursor or START)
-    if not match:
-        raise BadCursor(cursor)
-    return int(match.group(1)), int(match.group(2))
+    return decode_position(cursor or START)
 
 
 def format_cursor(xid: str | int, row_id: int) -> str:
-    return f"{xid}-{row_id}"
+    return encode_position(xid, row_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from registry.api.pagination import (
     PageCursor,
     PageLimit,
     check_limit,
-    decode_cursor,
+    decode_dated_cursor,
     encode_cursor,
 )
 from registry.api.problems import Problem
@@ -42,15 +42,7 @@ def _day_start(value: dt.date) -> dt.datetime:
 
 
 def _after(cursor: str | None) -> tuple[dt.datetime | None, int] | None:
-    values = decode_cursor(cursor, ((str, type(None)), int))
-    if values is None:
-        return None
-    try:
-        date_text, last_id = values
-        date = dt.datetime.fromisoformat(date_text) if date_text is not None else None
-        return date, int(last_id)
-    except (TypeError, ValueError) as exc:
-        raise Problem(400, "The cursor is not one this API issued.", field="cursor") from exc
+    return decode_dated_cursor(cursor, dt.datetime.fromisoformat)
 
 
 def _decimal(value: float | None) -> Decimal | None:

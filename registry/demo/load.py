@@ -21,6 +21,7 @@ from importers.ocds.importer import write_releases
 from registry.db.engine import sessions
 from registry.entities.write import set_identifiers, set_names
 from registry.links.jobs import run_linking
+from registry.links.writer import LinkStats
 from registry.models import (
     Client,
     Dataset,
@@ -35,7 +36,6 @@ from registry.models import (
     Relationship,
 )
 from registry.settings import Settings
-from search.linking import LinkStats
 
 MARKER_DATASET = "demo-bods"
 DEMO_LOCK = 7_424_851_002

@@ -16,7 +16,7 @@ from registry.api.pagination import (
     PageCursor,
     PageLimit,
     check_limit,
-    decode_cursor,
+    decode_dated_cursor,
     encode_cursor,
 )
 from registry.api.problems import Problem
@@ -31,14 +31,7 @@ INCLUDES = {"owned", "owners"}
 
 
 def _after(cursor: str | None) -> tuple[dt.date | None, int] | None:
-    values = decode_cursor(cursor, ((str, type(None)), int))
-    if values is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(values[0]) if values[0] is not None else None
-        return day, int(values[1])
-    except (ValueError, TypeError, IndexError) as exc:
-        raise Problem(400, "The cursor is not one this API issued.", field="cursor") from exc
+    return decode_dated_cursor(cursor, dt.date.fromisoformat)
 
 
 def _decimal(value: str | None, name: str) -> Decimal | None:

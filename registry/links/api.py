@@ -146,7 +146,7 @@ class MatchController(Controller):
             raise Problem(400, "No queries provided.", field="queries")
         if len(data.queries) > MAX_QUERIES:
             raise Problem(400, f"At most {MAX_QUERIES} queries in one batch.", field="queries")
-        source = default_candidate_source(db_session, request.app.state.settings,
+        source = default_candidate_source(db_session, request.app.state.settings.search_options,
                                           getattr(request.app.state, "search_backend", None))
         responses: dict[str, EntityMatches] = {}
         for key, example in data.queries.items():

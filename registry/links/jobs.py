@@ -18,13 +18,15 @@ from tqdm import tqdm
 
 from importers.core.name_keys import build_pending_retrying
 from registry.db.engine import make_engine, make_sessionmaker
+from registry.links.writer import LinkStats, link_entities
 from registry.logging import get_logger
 from registry.models import Client, Lobbyist, Registrant
 from registry.settings import Settings
 from search.backend import IndexedBackend, SearchBackend
 from search.factory import make_backend
 from search.key_stats import refresh_if_stale
-from search.linking import DEFAULT_K, LinkStats, default_candidate_source, link_entities, probe_ids
+from search.linking import DEFAULT_K, default_candidate_source, probe_ids
+from search.options import SearchOptions
 
 log = get_logger("registry.links")
 
@@ -69,7 +71,7 @@ async def run_linking(url: str, entity_ids: Sequence[int] | None, *,
     try:
         sm = make_sessionmaker(engine)
         if settings is not None and settings.opensearch_url:
-            backend = make_backend(settings, sm)
+            backend = make_backend(settings.search_options, sm)
         async with sm() as session:
             if entity_ids is not None:
                 ids = list(entity_ids)
@@ -118,7 +120,7 @@ async def _link_batch(sm: async_sessionmaker[AsyncSession], settings: Settings |
     for attempt in range(DEADLOCK_RETRIES + 1):
         try:
             async with sm() as session, session.begin():
-                source = default_candidate_source(session, settings, backend)
+                source = default_candidate_source(session, _options(settings), backend)
                 return await link_entities(session, source, chunk, k=k)
         except DBAPIError as error:
             code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
@@ -126,6 +128,10 @@ async def _link_batch(sm: async_sessionmaker[AsyncSession], settings: Settings |
                 raise
             log.warning("link_batch_retried", reason=code, attempt=attempt + 1)
     raise AssertionError("unreachable")
+
+
+def _options(settings: Settings | None) -> SearchOptions | None:
+    return settings.search_options if settings is not None else None
 
 
 def describe(stats: LinkStats) -> str:
@@ -150,7 +156,7 @@ async def link_registrant(session: AsyncSession, settings: Settings | None,
     try:
         async with session.begin_nested():
             return await link_entities(
-                session, default_candidate_source(session, settings, backend), ids)
+                session, default_candidate_source(session, _options(settings), backend), ids)
     except Exception:  # see the docstring: the approval stands
         log.exception("linking after approval failed", registrant_id=registrant_id)
         return None

@@ -16,7 +16,7 @@ from search.sync import SyncWorker
 @asynccontextmanager
 async def search_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     settings: Settings = app.state.settings
-    backend = make_backend(settings, app.state.sessionmaker)
+    backend = make_backend(settings.search_options, app.state.sessionmaker)
     app.state.search_backend = backend
     worker = SyncWorker(app.state.sessionmaker, backend) if settings.sync_worker else None
     if worker:

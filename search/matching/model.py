@@ -1,9 +1,10 @@
 """One calibrated score from the features, with each feature's contribution as evidence.
 
 A logistic regression: ``score = 1 / (1 + exp(-(intercept + sum(weight * value))))``. The
-weights are fitted offline on the training split of ``bench/data/linking_eval.jsonl``
-(``python -m bench.link_eval --fit`` rewrites ``weights.py``) and committed as constants, so
-a score is reproducible and each feature's share of it can be shown. Two rules sit on top:
+weights are fitted offline on the training splits of the labelled sets in ``labelled/``
+(``fit.py``; ``python -m bench.link_eval --fit`` rewrites ``weights.py``) and committed as
+constants, so a score is reproducible and each feature's share of it can be shown. Two rules
+sit on top:
 
 * equal identifiers in one scheme decide (score 1, method ``identifier``);
 * a person is never linked automatically on a name alone: without an identifier or an

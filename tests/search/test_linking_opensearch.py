@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.links.jobs import run_linking
+from registry.links.writer import link_entities
 from registry.models import Entity, Link
 from registry.settings import Settings
 from search.blocking import BlockingCandidates
-from search.linking import default_candidate_source, link_entities, probe_ids
+from search.linking import default_candidate_source, probe_ids
 from search.opensearch import OpenSearchBackend
 
 pytestmark = pytest.mark.opensearch

@@ -2,7 +2,7 @@
 """A second labelled set for linking, written apart from the first (``make_linking_eval``):
 other name sources, the categories that failed on data the team never saw, split by company.
 
-    python -m bench.make_holdout_eval [--seed 7] [--companies 600]
+    python -m search.matching.labelled.make_holdout_eval [--seed 7] [--companies 600]
 
 Names come from CLDR (through babel: the countries' and languages' own names for places,
 in their scripts) joined with trade words of each language, not from the first set's word
@@ -37,7 +37,7 @@ from stdnum import luhn
 from stdnum.es import cif
 from stdnum.ua import edrpou
 
-OUT = Path(__file__).parent / "data" / "linking_holdout.jsonl"
+OUT = Path(__file__).parent / "linking_holdout.jsonl"
 
 # country: (CLDR locale, trade words, (short form, long form, English form, class) by kind)
 COUNTRIES: dict[str, dict[str, Any]] = {

@@ -1,5 +1,5 @@
 # ruff: noqa: RUF001  (names in many scripts are the point here)
-"""Build the labelled evaluation set for linking: ``bench/data/linking_eval.jsonl``.
+"""Build the labelled evaluation set for linking: ``linking_eval.jsonl`` next to this module.
 
 Hand-written seeds (companies of eight countries in Latin, Cyrillic, Greek and Georgian
 script with their legal forms and romanisations, persons with namesakes) are turned into
@@ -8,7 +8,8 @@ another spelling of the legal form, identifiers reformatted or missing; and into
 negatives: sister companies (same stem, same address), the same name abroad, numbered
 companies, near-identical names with different identifiers, person namesakes. Labels are
 known by construction. Pairs are split into train and test by seed, so no company appears
-in both. Deterministic: ``python -m bench.make_linking_eval`` rewrites the same file.
+in both. Deterministic: ``python -m search.matching.labelled.make_linking_eval`` rewrites the
+same file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).parent / "data" / "linking_eval.jsonl"
+OUT = Path(__file__).parent / "linking_eval.jsonl"
 
 # (country, name as the register writes it, romanised/other spelling or None, legal-form
 #  spellings [register first], scheme, identifier, address)
