@@ -30,8 +30,15 @@ def _children(pid: int) -> set[int]:
 
 def _workers(pid: int) -> set[int]:
     # The spawned serving processes, not multiprocessing's resource tracker.
-    return {c for c in _children(pid)
-            if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()}
+    return {c for c in _children(pid) if b"spawn_main" in _cmdline(c)}
+
+
+def _cmdline(pid: int) -> bytes:
+    # A worker listed as a child may have exited (a restart) before its command line is read.
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError):
+        return b""
 
 
 def test_only_the_first_worker_drains_the_outbox(tmp_path: Path) -> None:
