@@ -170,6 +170,15 @@ def build(tmp: Path, companies: int, env: dict[str, str]) -> tuple[str, Any]:
     return db.url, db.embedded
 
 
+def reuse(home: Path) -> tuple[str, Any]:
+    """The register a run with ``--keep`` built before."""
+    from registry.db.resolve import resolve_database
+    from registry.settings import Settings
+
+    db = resolve_database(Settings.from_env({"REGISTRY_DATA_DIR": str(home / "data")}))
+    return db.url, db.embedded
+
+
 async def _targets(url: str, companies: int) -> dict[str, str]:
     """Ids to ask about: on the big register, a company in the middle of it with a
     contract and a chain of owners; else the demo's story."""
@@ -287,7 +296,7 @@ def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argpa
             # The reference is the faster of two readings, before and after the block: on a
             # shared machine one reading alone can be far off.
             bare = readings[0]
-            for cache in (True, False):
+            for cache in (False,) if args.no_cache_only else (True, False):
                 server, base = _registry(env, workers, cache)
                 try:
                     state = "on" if cache else "off (REGISTRY_HTTP_CACHE_MB=0)"
@@ -333,17 +342,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")],
                         default=[1, 2], help="comma-separated, e.g. 1,2")
+    parser.add_argument("--only", type=lambda s: [x.strip() for x in s.split(",")],
+                        default=None, help="comma-separated endpoint labels, e.g. "
+                        "'behind,contract page' (the bare handler is always measured)")
+    parser.add_argument("--no-cache-only", action="store_true",
+                        help="measure computed answers only (REGISTRY_HTTP_CACHE_MB=0)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="build the register in this directory and keep it; a later run "
+                        "with the same directory and --companies reuses it (loading 100k "
+                        "companies takes minutes)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("bench.serve needs wrk: apt-get install -y wrk")
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as name:
         tmp = Path(name)
         (tmp / "bare_app.py").write_text(BARE_APP)
+        home = args.keep or tmp
+        home.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-        env |= {"REGISTRY_LOG_LEVEL": "WARNING", "REGISTRY_DATA_DIR": str(tmp / "data")}
-        url, embedded = build(tmp, args.companies, env)
+        env |= {"REGISTRY_LOG_LEVEL": "WARNING", "REGISTRY_DATA_DIR": str(home / "data")}
+        built = home / f"built-{args.companies}"
+        url, embedded = (reuse(home) if args.keep and built.exists()
+                         else build(home, args.companies, env))
+        if args.keep:
+            built.touch()
         env["REGISTRY_DATABASE_URL"] = url
         targets = asyncio.run(_targets(url, args.companies))
+        if args.only:
+            unknown = set(args.only) - set(targets)
+            if unknown:
+                raise SystemExit(f"unknown endpoints: {', '.join(sorted(unknown))}")
+            targets = {k: v for k, v in targets.items() if k in args.only}
         print(f"{os.cpu_count()} CPUs, {args.connections} connections, {args.seconds:g} s "
               f"per URL, {'demo' if not args.companies else f'{args.companies:,} companies'}",
               flush=True)

@@ -42,7 +42,7 @@ from registry.links.schemas import LinkHopOut, link_hops_out
 from registry.links.service import Hop, linked_entities
 from registry.meetings.schemas import MeetingOut, RegistrantRef
 from registry.meetings.views import meeting_views
-from registry.models import Contract, Donation, Entity, Meeting, Registrant
+from registry.models import Award, Contract, Donation, Entity, Meeting, Registrant
 from registry.ownership.schemas import (
     EntityRef,
     HopOut,
@@ -64,6 +64,8 @@ from registry.ownership.service import (
     Hop as OwnershipHop,
 )
 from search.normalize import normalize_name
+
+from .walks import LinkGraph, LinkRow, OwnershipGraph, read_links, read_ownership
 
 ROLES = ("registrant", "client", "lobbyist")
 DEFAULT_DONATION_YEARS = 5
@@ -247,12 +249,21 @@ def year_before(day: dt.date) -> dt.date:
 
 
 class Walker:
-    """Caches the link clusters and chains one request asks for more than once."""
+    """Caches the link clusters and chains one request asks for more than once, and counts
+    them against the request's budget. What :meth:`prefetch` read is walked in memory
+    (``registry/contracts/walks.py``); anything else is walked in the database."""
 
     def __init__(self, session: AsyncSession, walks: int) -> None:
         self.session = session
         self._clusters: dict[int, list[tuple[int, list[Hop]]]] = {}
         self._chains: dict[tuple[int, dt.date], Chains] = {}
+        self._walked_clusters: dict[int, list[tuple[int, list[Hop]]]] = {}
+        self._walked_chains: dict[tuple[int, dt.date], Chains] = {}
+        self._links: list[LinkRow] = []
+        self._link_graph = LinkGraph([])
+        self._link_starts: set[int] = set()
+        self._ownership = OwnershipGraph([])
+        self._ownership_starts: set[int] = set()
         self.walks = walks  # left in this request's budget
         self.exhausted = False  # a walk was refused: the answer is incomplete
 
@@ -263,12 +274,60 @@ class Walker:
         self.walks -= 1
         return True
 
+    async def _walk_cluster(self, entity_id: int) -> list[tuple[int, list[Hop]]]:
+        if entity_id not in self._walked_clusters:
+            if entity_id in self._link_starts:
+                found = self._link_graph.cluster(entity_id, max_nodes=CLUSTER_LIMIT)
+            else:
+                found = await linked_entities(self.session, entity_id,
+                                              max_nodes=CLUSTER_LIMIT)
+            self._walked_clusters[entity_id] = found
+        return self._walked_clusters[entity_id]
+
+    async def _walk_chains(self, entity_id: int, as_of: dt.date) -> Chains:
+        key = (entity_id, as_of)
+        if key not in self._walked_chains:
+            if entity_id in self._ownership_starts:
+                found = await self._ownership.chains(entity_id, as_of)
+            else:
+                found = await chains_as_of(self.session, entity_id, as_of)
+            self._walked_chains[key] = found
+        return self._walked_chains[key]
+
+    async def _read_links(self, starts: Iterable[int]) -> None:
+        wanted = set(starts) - self._link_starts
+        graph = await read_links(self.session, wanted) if wanted else None
+        if graph is not None:
+            self._links += graph.rows
+            self._link_graph = LinkGraph(self._links)
+            self._link_starts |= wanted
+
+    async def prefetch(self, buyer: int | None, suppliers: list[tuple[int, dt.date]]) -> None:
+        """Read in bulk what :meth:`cluster` and :meth:`chains` will be asked for the buyer
+        and these (supplier, award day) pairs: the clusters of the buyer and the suppliers,
+        the chains of their companies, the clusters of the companies and of their owners.
+        Three statements, whatever the number of suppliers."""
+        await self._read_links([s for s, _ in suppliers] + ([buyer] if buyer is not None
+                                                              else []))
+        chains: list[tuple[int, dt.date]] = []
+        members: set[int] = set()
+        for supplier, day in suppliers:
+            cluster = {eid for eid, _ in await self._walk_cluster(supplier)}
+            members |= cluster
+            chains += [(eid, day) for eid in cluster]
+        graph = await read_ownership(self.session, sorted(members))
+        if graph is not None:
+            self._ownership, self._ownership_starts = graph, members
+        owners: set[int] = set()
+        for eid, day in chains:
+            owners |= {p.entity_id for p in (await self._walk_chains(eid, day)).paths}
+        await self._read_links(members | owners)
+
     async def cluster(self, entity_id: int) -> list[tuple[int, list[Hop]]]:
         if entity_id not in self._clusters:
             if not self._spend():
                 return [(entity_id, [])]
-            self._clusters[entity_id] = await linked_entities(self.session, entity_id,
-                                                              max_nodes=CLUSTER_LIMIT)
+            self._clusters[entity_id] = await self._walk_cluster(entity_id)
         return self._clusters[entity_id]
 
     async def chains(self, entity_id: int, as_of: dt.date) -> Chains:
@@ -276,7 +335,7 @@ class Walker:
         if key not in self._chains:
             if not self._spend():
                 return Chains(entity_id, as_of, "owners", truncated=True)
-            self._chains[key] = await chains_as_of(self.session, entity_id, as_of)
+            self._chains[key] = await self._walk_chains(entity_id, as_of)
         return self._chains[key]
 
 
@@ -360,16 +419,23 @@ async def _donations(session: AsyncSession, walker: Walker, facts: SupplierFacts
     return out
 
 
+def _as_of(award: Award, contract: Contract) -> dt.date:
+    when = award.date or contract.date
+    return when.date() if when is not None else dt.datetime.now(dt.UTC).date()
+
+
 async def gather(session: AsyncSession, contract: Contract,
                  donation_years: int = DEFAULT_DONATION_YEARS,
                  ) -> tuple[list[tuple[int, list[Hop]]], list[SupplierFacts]]:
     walker = Walker(session, MAX_WALKS)
+    pairs = [(s.entity_id, _as_of(award, contract)) for award in contract.awards
+             for s in award.suppliers][:MAX_SUPPLIERS]
+    await walker.prefetch(contract.buyer_id, pairs)
     buyer = await walker.cluster(contract.buyer_id) if contract.buyer_id is not None else []
     institutions = {eid for eid, _ in buyer}
     facts: list[SupplierFacts] = []
     for award in contract.awards:
-        when = award.date or contract.date
-        as_of = when.date() if when is not None else dt.datetime.now(dt.UTC).date()
+        as_of = _as_of(award, contract)
         for s in award.suppliers:
             if len(facts) >= MAX_SUPPLIERS:
                 if facts:
