@@ -14,7 +14,7 @@ from registry.demo.load import link_demo
 
 HttpClient = AsyncTestClient[Litestar]
 BEHIND = "/api/v1/contracts/ocds-demo-0001/behind"
-MAX_STATEMENTS = 16
+MAX_STATEMENTS = 10
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from registry.donations.schemas import DonationOut, donation_out
 from registry.donations.service import donations_by
@@ -41,7 +42,7 @@ from registry.entities.schemas import EntityOut, entity_out
 from registry.links.schemas import LinkHopOut, link_hops_out
 from registry.links.service import Hop, linked_entities
 from registry.meetings.schemas import MeetingOut, RegistrantRef
-from registry.meetings.views import meeting_views
+from registry.meetings.views import meeting_entity_ids, meeting_views
 from registry.models import Award, Contract, Donation, Entity, Meeting, Registrant
 from registry.ownership.schemas import (
     EntityRef,
@@ -389,7 +390,8 @@ async def _meetings(session: AsyncSession, institutions: set[int], facts: Suppli
         Meeting.date >= year_before(facts.as_of), Meeting.date <= facts.as_of,
         Meeting.institution_id.in_(institutions),
         Meeting.registrant_id.in_(registrants))
-        .order_by(Meeting.date, Meeting.id))).all()
+        .options(joinedload(Meeting.officials), joinedload(Meeting.clients))
+        .order_by(Meeting.date, Meeting.id))).unique().all()
     out = []
     for m in rows:
         why = _why(m, facts.found)
@@ -546,13 +548,19 @@ def _given(g: Given, entities: dict[int, Entity]) -> DonationFoundOut:
 async def behind(session: AsyncSession, contract: Contract, *,
                  donation_years: int = DEFAULT_DONATION_YEARS) -> BehindOut:
     buyer, facts = await gather(session, contract, donation_years)
-    ids = _ids(buyer, facts, contract)
+    meetings = list({m.id: m for s in facts for m, _ in s.meetings}.values())
+    ids = _ids(buyer, facts, contract) | meeting_entity_ids(meetings)
+    # One statement each: names and identifiers joined, not read in two more.
     entities = {e.id: e for e in (await session.scalars(
-        select(Entity).where(Entity.id.in_(ids)))).all()} if ids else {}
-    registrants = {r.id: r for r in (await session.scalars(select(Registrant).where(
-        Registrant.id.in_({f.role.registrant_id for s in facts for f in s.found}))))}
-    views = {v.id: v for v in await meeting_views(
-        session, list({m.id: m for s in facts for m, _ in s.meetings}.values()))}
+        select(Entity).where(Entity.id.in_(ids))
+        .options(joinedload(Entity.names), joinedload(Entity.identifiers)))).unique()
+        } if ids else {}
+    wanted = {f.role.registrant_id for s in facts for f in s.found} | {
+        m.registrant_id for m in meetings if m.registrant_id is not None}
+    registrants = {r.id: r for r in (await session.scalars(
+        select(Registrant).where(Registrant.id.in_(wanted))))} if wanted else {}
+    views = {v.id: v for v in await meeting_views(session, meetings, entities=entities,
+                                                  registrants=registrants)}
     buyer_hops = dict(buyer)
 
     def linked(cluster: list[tuple[int, list[Hop]]], skip: int) -> list[LinkedOut]:
