@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -62,6 +63,7 @@ class Result:
     p99: float
     errors: int
     load: float
+    generator_cpu: float = 0.0  # cores the load generator (wrk) kept busy, on average
 
 
 def _free_port() -> int:
@@ -95,8 +97,14 @@ def wrk(url: str, seconds: float, connections: int, script: Path | None = None) 
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s"]
     if script is not None:
         cmd += ["-s", str(script)]
+    # wrk runs on the same cores as the servers: what it uses is taken from them.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,  # noqa: S603
                          timeout=seconds + 60).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    generator = cpu / max(time.monotonic() - started, 1e-9)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
@@ -105,7 +113,34 @@ def wrk(url: str, seconds: float, connections: int, script: Path | None = None) 
                     r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"):
         if m := re.search(pattern, out):
             errors += sum(int(g) for g in m.groups())
-    return Result(rate, p50, p99, errors, load)
+    return Result(rate, p50, p99, errors, load, generator)
+
+
+def _cpu_seconds(root: int) -> dict[int, float]:
+    """CPU seconds used so far by ``root`` and each of its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grew, tree = bool(more), tree | more
+    return {pid: used[pid] for pid in tree if pid in used}
+
+
+def _busy(before: dict[int, float], after: dict[int, float], seconds: float) -> str:
+    """Cores each serving process kept busy (the supervisor's idle share left out)."""
+    cores = sorted(((after[p] - before.get(p, 0.0)) / seconds for p in after), reverse=True)
+    return "+".join(f"{c:.2f}" for c in cores if c >= 0.01) or "0"
 
 
 # --- the register -------------------------------------------------------------------------
@@ -271,12 +306,13 @@ def _bare(tmp: Path, workers: int) -> tuple[Server, str]:
 
 def _bare_line(r: Result) -> str:
     return (f"bare Litestar handler {r.rate:9.1f} req/s  p50 {r.p50:.1f} ms  "
-            f"p99 {r.p99:.1f} ms  load {r.load:.1f}")
+            f"p99 {r.p99:.1f} ms  load {r.load:.1f}  wrk {r.generator_cpu:.2f} cores")
 
 
 def _line(label: str, r: Result, bare: Result) -> str:
     return (f"{label:34} {r.rate:9.1f} req/s  x{r.rate / bare.rate:6.3f}  "
-            f"p50 {r.p50:7.1f} ms  p99 {r.p99:7.1f} ms  err {r.errors:3d}  load {r.load:4.1f}")
+            f"p50 {r.p50:7.1f} ms  p99 {r.p99:7.1f} ms  err {r.errors:3d}  load {r.load:4.1f}  "
+            f"wrk {r.generator_cpu:.2f} cores")
 
 
 def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argparse.Namespace,
@@ -306,9 +342,13 @@ def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argpa
                             continue
                         lua = script if label == "match" else None
                         wrk(base + path, 1, 2, lua)  # warm up: connections, templates, cache
+                        before = _cpu_seconds(server.proc.pid)
+                        started = time.monotonic()
                         r = wrk(base + path, args.seconds, args.connections, lua)
+                        busy = _busy(before, _cpu_seconds(server.proc.pid),
+                                     time.monotonic() - started)
                         results[workers, cache, label] = r
-                        yield "  " + _line(label, r, bare)
+                        yield "  " + _line(label, r, bare) + f"  server {busy} cores"
                 finally:
                     server.stop()
             readings.append(wrk(bare_url, args.seconds, args.connections))
