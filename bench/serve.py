@@ -321,6 +321,9 @@ def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argpa
     script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                       f"wrk.body = {json.dumps(json.dumps(MATCH_BODY))}\n")
     results: dict[tuple[int, bool, str], Result] = {}
+    # The embedded PostgreSQL's processes: what the serving processes make it do counts too.
+    pid_file = Path(env["REGISTRY_DATA_DIR"]) / "pgdata" / "postmaster.pid"
+    postmaster = int(pid_file.read_text().split()[0]) if pid_file.exists() else 0
     ratios: dict[tuple[int, bool, str], float] = {}
     for workers in args.workers:
         bare_server, bare_url = _bare(tmp, workers)
@@ -343,12 +346,16 @@ def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argpa
                         lua = script if label == "match" else None
                         wrk(base + path, 1, 2, lua)  # warm up: connections, templates, cache
                         before = _cpu_seconds(server.proc.pid)
+                        db_before = _cpu_seconds(postmaster) if postmaster else {}
                         started = time.monotonic()
                         r = wrk(base + path, args.seconds, args.connections, lua)
-                        busy = _busy(before, _cpu_seconds(server.proc.pid),
-                                     time.monotonic() - started)
+                        took = time.monotonic() - started
+                        busy = _busy(before, _cpu_seconds(server.proc.pid), took)
+                        db = (sum(_cpu_seconds(postmaster).values())
+                              - sum(db_before.values())) / took if postmaster else 0.0
                         results[workers, cache, label] = r
-                        yield "  " + _line(label, r, bare) + f"  server {busy} cores"
+                        yield ("  " + _line(label, r, bare)
+                               + f"  server {busy} cores  PostgreSQL {db:.2f} cores")
                 finally:
                     server.stop()
             readings.append(wrk(bare_url, args.seconds, args.connections))
