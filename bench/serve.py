@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -62,6 +63,7 @@ class Result:
     p99: float
     errors: int
     load: float
+    generator_cpu: float = 0.0  # cores the load generator (wrk) kept busy, on average
 
 
 def _free_port() -> int:
@@ -95,8 +97,14 @@ def wrk(url: str, seconds: float, connections: int, script: Path | None = None) 
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s"]
     if script is not None:
         cmd += ["-s", str(script)]
+    # wrk runs on the same cores as the servers: what it uses is taken from them.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,  # noqa: S603
                          timeout=seconds + 60).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    generator = cpu / max(time.monotonic() - started, 1e-9)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
@@ -105,7 +113,34 @@ def wrk(url: str, seconds: float, connections: int, script: Path | None = None) 
                     r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"):
         if m := re.search(pattern, out):
             errors += sum(int(g) for g in m.groups())
-    return Result(rate, p50, p99, errors, load)
+    return Result(rate, p50, p99, errors, load, generator)
+
+
+def _cpu_seconds(root: int) -> dict[int, float]:
+    """CPU seconds used so far by ``root`` and each of its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grew, tree = bool(more), tree | more
+    return {pid: used[pid] for pid in tree if pid in used}
+
+
+def _busy(before: dict[int, float], after: dict[int, float], seconds: float) -> str:
+    """Cores each serving process kept busy (the supervisor's idle share left out)."""
+    cores = sorted(((after[p] - before.get(p, 0.0)) / seconds for p in after), reverse=True)
+    return "+".join(f"{c:.2f}" for c in cores if c >= 0.01) or "0"
 
 
 # --- the register -------------------------------------------------------------------------
@@ -167,6 +202,15 @@ def build(tmp: Path, companies: int, env: dict[str, str]) -> tuple[str, Any]:
                        env=run_env, check=True, stdout=subprocess.DEVNULL)
         print(f"register of {companies:,} companies loaded and linked in "
               f"{time.monotonic() - started:.0f} s", flush=True)
+    return db.url, db.embedded
+
+
+def reuse(home: Path) -> tuple[str, Any]:
+    """The register a run with ``--keep`` built before."""
+    from registry.db.resolve import resolve_database
+    from registry.settings import Settings
+
+    db = resolve_database(Settings.from_env({"REGISTRY_DATA_DIR": str(home / "data")}))
     return db.url, db.embedded
 
 
@@ -262,12 +306,13 @@ def _bare(tmp: Path, workers: int) -> tuple[Server, str]:
 
 def _bare_line(r: Result) -> str:
     return (f"bare Litestar handler {r.rate:9.1f} req/s  p50 {r.p50:.1f} ms  "
-            f"p99 {r.p99:.1f} ms  load {r.load:.1f}")
+            f"p99 {r.p99:.1f} ms  load {r.load:.1f}  wrk {r.generator_cpu:.2f} cores")
 
 
 def _line(label: str, r: Result, bare: Result) -> str:
     return (f"{label:34} {r.rate:9.1f} req/s  x{r.rate / bare.rate:6.3f}  "
-            f"p50 {r.p50:7.1f} ms  p99 {r.p99:7.1f} ms  err {r.errors:3d}  load {r.load:4.1f}")
+            f"p50 {r.p50:7.1f} ms  p99 {r.p99:7.1f} ms  err {r.errors:3d}  load {r.load:4.1f}  "
+            f"wrk {r.generator_cpu:.2f} cores")
 
 
 def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argparse.Namespace,
@@ -276,6 +321,9 @@ def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argpa
     script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                       f"wrk.body = {json.dumps(json.dumps(MATCH_BODY))}\n")
     results: dict[tuple[int, bool, str], Result] = {}
+    # The embedded PostgreSQL's processes: what the serving processes make it do counts too.
+    pid_file = Path(env["REGISTRY_DATA_DIR"]) / "pgdata" / "postmaster.pid"
+    postmaster = int(pid_file.read_text().split()[0]) if pid_file.exists() else 0
     ratios: dict[tuple[int, bool, str], float] = {}
     for workers in args.workers:
         bare_server, bare_url = _bare(tmp, workers)
@@ -287,7 +335,7 @@ def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argpa
             # The reference is the faster of two readings, before and after the block: on a
             # shared machine one reading alone can be far off.
             bare = readings[0]
-            for cache in (True, False):
+            for cache in (False,) if args.no_cache_only else (True, False):
                 server, base = _registry(env, workers, cache)
                 try:
                     state = "on" if cache else "off (REGISTRY_HTTP_CACHE_MB=0)"
@@ -297,9 +345,17 @@ def measure(tmp: Path, env: dict[str, str], targets: dict[str, str], args: argpa
                             continue
                         lua = script if label == "match" else None
                         wrk(base + path, 1, 2, lua)  # warm up: connections, templates, cache
+                        before = _cpu_seconds(server.proc.pid)
+                        db_before = _cpu_seconds(postmaster) if postmaster else {}
+                        started = time.monotonic()
                         r = wrk(base + path, args.seconds, args.connections, lua)
+                        took = time.monotonic() - started
+                        busy = _busy(before, _cpu_seconds(server.proc.pid), took)
+                        db = (sum(_cpu_seconds(postmaster).values())
+                              - sum(db_before.values())) / took if postmaster else 0.0
                         results[workers, cache, label] = r
-                        yield "  " + _line(label, r, bare)
+                        yield ("  " + _line(label, r, bare)
+                               + f"  server {busy} cores  PostgreSQL {db:.2f} cores")
                 finally:
                     server.stop()
             readings.append(wrk(bare_url, args.seconds, args.connections))
@@ -333,17 +389,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")],
                         default=[1, 2], help="comma-separated, e.g. 1,2")
+    parser.add_argument("--only", type=lambda s: [x.strip() for x in s.split(",")],
+                        default=None, help="comma-separated endpoint labels, e.g. "
+                        "'behind,contract page' (the bare handler is always measured)")
+    parser.add_argument("--no-cache-only", action="store_true",
+                        help="measure computed answers only (REGISTRY_HTTP_CACHE_MB=0)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="build the register in this directory and keep it; a later run "
+                        "with the same directory and --companies reuses it (loading 100k "
+                        "companies takes minutes)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("bench.serve needs wrk: apt-get install -y wrk")
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as name:
         tmp = Path(name)
         (tmp / "bare_app.py").write_text(BARE_APP)
+        home = args.keep or tmp
+        home.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-        env |= {"REGISTRY_LOG_LEVEL": "WARNING", "REGISTRY_DATA_DIR": str(tmp / "data")}
-        url, embedded = build(tmp, args.companies, env)
+        env |= {"REGISTRY_LOG_LEVEL": "WARNING", "REGISTRY_DATA_DIR": str(home / "data")}
+        built = home / f"built-{args.companies}"
+        url, embedded = (reuse(home) if args.keep and built.exists()
+                         else build(home, args.companies, env))
+        if args.keep:
+            built.touch()
         env["REGISTRY_DATABASE_URL"] = url
         targets = asyncio.run(_targets(url, args.companies))
+        if args.only:
+            unknown = set(args.only) - set(targets)
+            if unknown:
+                raise SystemExit(f"unknown endpoints: {', '.join(sorted(unknown))}")
+            targets = {k: v for k, v in targets.items() if k in args.only}
         print(f"{os.cpu_count()} CPUs, {args.connections} connections, {args.seconds:g} s "
               f"per URL, {'demo' if not args.companies else f'{args.companies:,} companies'}",
               flush=True)

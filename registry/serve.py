@@ -22,6 +22,7 @@ run behind one proxy.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import multiprocessing
 import os
@@ -40,6 +41,7 @@ from registry.settings import Settings
 
 log = get_logger("registry.serve")
 
+LISTEN_BACKLOG = 2048
 STOP_TIMEOUT = 30.0  # seconds a worker has to finish its requests
 START_TIMEOUT = 120.0  # seconds a new worker has to become ready during a rolling restart
 # Logging is ours. uvicorn must not rewrite the client address from X-Forwarded-For (by
@@ -91,11 +93,28 @@ def _worker(index: int, settings: Settings, database_url: str, sock: socket.sock
 
     configure_logging(settings.log_level, settings.log_json)
     app = create_app(settings, database_url, extra_lifespan=[_ready_lifespan(ready)])
-    config = uvicorn.Config(app, lifespan="on", **UVICORN_OPTIONS)
+    # The workers share one listening socket and each accepts what is waiting when it wakes:
+    # uvloop (and asyncio with its default backlog) accept every pending connection at once,
+    # so a burst of keep-alive connections (a proxy's, a load generator's) all went to one
+    # worker and the other idled. asyncio accepts at most ``backlog`` connections per wake
+    # and every idle worker is woken, so with a backlog of 1 the connections spread over the
+    # workers, the idle ones first.
+    config = uvicorn.Config(app, lifespan="on", loop="asyncio", backlog=1,
+                            **UVICORN_OPTIONS)
     server = uvicorn.Server(config)
     get_logger("registry.serve").info("worker_started", worker=index, pid=os.getpid(),
                                       outbox=settings.sync_worker)
-    server.run(sockets=[sock])
+    asyncio.run(_serve_shared(server, sock))
+
+
+async def _serve_shared(server: Any, sock: socket.socket) -> None:
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+    while not (server.started or serving.done()):  # noqa: ASYNC110 (uvicorn has no event)
+        await asyncio.sleep(0.01)
+    # asyncio set the shared socket's queue to its backlog (1) as it started serving: put it
+    # back, or a burst of connections would overflow it (their SYNs dropped and retried).
+    sock.listen(LISTEN_BACKLOG)
+    await serving
 
 
 @dataclasses.dataclass
@@ -133,10 +152,13 @@ class Supervisor:
         return process, ready
 
     def run(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on
+        # sockets that say they are TCP, and with it on every answer written in two parts
+        # waits for the client's delayed ACK (40 ms).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
-        sock.listen(2048)
+        sock.listen(LISTEN_BACKLOG)
         sock.set_inheritable(True)
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)

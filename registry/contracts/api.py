@@ -49,8 +49,9 @@ def _decimal(value: float | None) -> Decimal | None:
     return Decimal(str(value)) if value is not None else None
 
 
-async def _one(session: AsyncSession, ocid: str, dataset: str | None) -> Contract:
-    found = await service.find_contracts(session, ocid, dataset)
+async def _one(session: AsyncSession, ocid: str, dataset: str | None, *,
+               awards_only: bool = False) -> Contract:
+    found = await service.find_contracts(session, ocid, dataset, awards_only=awards_only)
     if not found:
         raise Problem(404, f"No contract with ocid {ocid!r}.", field="ocid")
     if len(found) > 1:
@@ -137,5 +138,5 @@ class ContractController(Controller):
                                   ocid: FromPath[str],
                                   dataset: FromQuery[str | None] = None) -> BehindOut:
         settings: Settings = request.app.state.settings
-        return await behind(db_session, await _one(db_session, ocid, dataset),
+        return await behind(db_session, await _one(db_session, ocid, dataset, awards_only=True),
                             donation_years=settings.donations_years)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from registry.donations.schemas import DonationOut, donation_out
 from registry.donations.service import donations_by
@@ -41,8 +42,8 @@ from registry.entities.schemas import EntityOut, entity_out
 from registry.links.schemas import LinkHopOut, link_hops_out
 from registry.links.service import Hop, linked_entities
 from registry.meetings.schemas import MeetingOut, RegistrantRef
-from registry.meetings.views import meeting_views
-from registry.models import Contract, Donation, Entity, Meeting, Registrant
+from registry.meetings.views import meeting_entity_ids, meeting_views
+from registry.models import Award, Contract, Donation, Entity, Meeting, Registrant
 from registry.ownership.schemas import (
     EntityRef,
     HopOut,
@@ -64,6 +65,8 @@ from registry.ownership.service import (
     Hop as OwnershipHop,
 )
 from search.normalize import normalize_name
+
+from .walks import LinkGraph, LinkRow, OwnershipGraph, read_links, read_ownership
 
 ROLES = ("registrant", "client", "lobbyist")
 DEFAULT_DONATION_YEARS = 5
@@ -247,12 +250,21 @@ def year_before(day: dt.date) -> dt.date:
 
 
 class Walker:
-    """Caches the link clusters and chains one request asks for more than once."""
+    """Caches the link clusters and chains one request asks for more than once, and counts
+    them against the request's budget. What :meth:`prefetch` read is walked in memory
+    (``registry/contracts/walks.py``); anything else is walked in the database."""
 
     def __init__(self, session: AsyncSession, walks: int) -> None:
         self.session = session
         self._clusters: dict[int, list[tuple[int, list[Hop]]]] = {}
         self._chains: dict[tuple[int, dt.date], Chains] = {}
+        self._walked_clusters: dict[int, list[tuple[int, list[Hop]]]] = {}
+        self._walked_chains: dict[tuple[int, dt.date], Chains] = {}
+        self._links: list[LinkRow] = []
+        self._link_graph = LinkGraph([])
+        self._link_starts: set[int] = set()
+        self._ownership = OwnershipGraph([])
+        self._ownership_starts: set[int] = set()
         self.walks = walks  # left in this request's budget
         self.exhausted = False  # a walk was refused: the answer is incomplete
 
@@ -263,12 +275,60 @@ class Walker:
         self.walks -= 1
         return True
 
+    async def _walk_cluster(self, entity_id: int) -> list[tuple[int, list[Hop]]]:
+        if entity_id not in self._walked_clusters:
+            if entity_id in self._link_starts:
+                found = self._link_graph.cluster(entity_id, max_nodes=CLUSTER_LIMIT)
+            else:
+                found = await linked_entities(self.session, entity_id,
+                                              max_nodes=CLUSTER_LIMIT)
+            self._walked_clusters[entity_id] = found
+        return self._walked_clusters[entity_id]
+
+    async def _walk_chains(self, entity_id: int, as_of: dt.date) -> Chains:
+        key = (entity_id, as_of)
+        if key not in self._walked_chains:
+            if entity_id in self._ownership_starts:
+                found = await self._ownership.chains(entity_id, as_of)
+            else:
+                found = await chains_as_of(self.session, entity_id, as_of)
+            self._walked_chains[key] = found
+        return self._walked_chains[key]
+
+    async def _read_links(self, starts: Iterable[int]) -> None:
+        wanted = set(starts) - self._link_starts
+        graph = await read_links(self.session, wanted) if wanted else None
+        if graph is not None:
+            self._links += graph.rows
+            self._link_graph = LinkGraph(self._links)
+            self._link_starts |= wanted
+
+    async def prefetch(self, buyer: int | None, suppliers: list[tuple[int, dt.date]]) -> None:
+        """Read in bulk what :meth:`cluster` and :meth:`chains` will be asked for the buyer
+        and these (supplier, award day) pairs: the clusters of the buyer and the suppliers,
+        the chains of their companies, the clusters of the companies and of their owners.
+        Three statements, whatever the number of suppliers."""
+        await self._read_links([s for s, _ in suppliers] + ([buyer] if buyer is not None
+                                                              else []))
+        chains: list[tuple[int, dt.date]] = []
+        members: set[int] = set()
+        for supplier, day in suppliers:
+            cluster = {eid for eid, _ in await self._walk_cluster(supplier)}
+            members |= cluster
+            chains += [(eid, day) for eid in cluster]
+        graph = await read_ownership(self.session, sorted(members))
+        if graph is not None:
+            self._ownership, self._ownership_starts = graph, members
+        owners: set[int] = set()
+        for eid, day in chains:
+            owners |= {p.entity_id for p in (await self._walk_chains(eid, day)).paths}
+        await self._read_links(members | owners)
+
     async def cluster(self, entity_id: int) -> list[tuple[int, list[Hop]]]:
         if entity_id not in self._clusters:
             if not self._spend():
                 return [(entity_id, [])]
-            self._clusters[entity_id] = await linked_entities(self.session, entity_id,
-                                                              max_nodes=CLUSTER_LIMIT)
+            self._clusters[entity_id] = await self._walk_cluster(entity_id)
         return self._clusters[entity_id]
 
     async def chains(self, entity_id: int, as_of: dt.date) -> Chains:
@@ -276,7 +336,7 @@ class Walker:
         if key not in self._chains:
             if not self._spend():
                 return Chains(entity_id, as_of, "owners", truncated=True)
-            self._chains[key] = await chains_as_of(self.session, entity_id, as_of)
+            self._chains[key] = await self._walk_chains(entity_id, as_of)
         return self._chains[key]
 
 
@@ -330,7 +390,8 @@ async def _meetings(session: AsyncSession, institutions: set[int], facts: Suppli
         Meeting.date >= year_before(facts.as_of), Meeting.date <= facts.as_of,
         Meeting.institution_id.in_(institutions),
         Meeting.registrant_id.in_(registrants))
-        .order_by(Meeting.date, Meeting.id))).all()
+        .options(joinedload(Meeting.officials), joinedload(Meeting.clients))
+        .order_by(Meeting.date, Meeting.id))).unique().all()
     out = []
     for m in rows:
         why = _why(m, facts.found)
@@ -360,16 +421,23 @@ async def _donations(session: AsyncSession, walker: Walker, facts: SupplierFacts
     return out
 
 
+def _as_of(award: Award, contract: Contract) -> dt.date:
+    when = award.date or contract.date
+    return when.date() if when is not None else dt.datetime.now(dt.UTC).date()
+
+
 async def gather(session: AsyncSession, contract: Contract,
                  donation_years: int = DEFAULT_DONATION_YEARS,
                  ) -> tuple[list[tuple[int, list[Hop]]], list[SupplierFacts]]:
     walker = Walker(session, MAX_WALKS)
+    pairs = [(s.entity_id, _as_of(award, contract)) for award in contract.awards
+             for s in award.suppliers][:MAX_SUPPLIERS]
+    await walker.prefetch(contract.buyer_id, pairs)
     buyer = await walker.cluster(contract.buyer_id) if contract.buyer_id is not None else []
     institutions = {eid for eid, _ in buyer}
     facts: list[SupplierFacts] = []
     for award in contract.awards:
-        when = award.date or contract.date
-        as_of = when.date() if when is not None else dt.datetime.now(dt.UTC).date()
+        as_of = _as_of(award, contract)
         for s in award.suppliers:
             if len(facts) >= MAX_SUPPLIERS:
                 if facts:
@@ -480,13 +548,19 @@ def _given(g: Given, entities: dict[int, Entity]) -> DonationFoundOut:
 async def behind(session: AsyncSession, contract: Contract, *,
                  donation_years: int = DEFAULT_DONATION_YEARS) -> BehindOut:
     buyer, facts = await gather(session, contract, donation_years)
-    ids = _ids(buyer, facts, contract)
+    meetings = list({m.id: m for s in facts for m, _ in s.meetings}.values())
+    ids = _ids(buyer, facts, contract) | meeting_entity_ids(meetings)
+    # One statement each: names and identifiers joined, not read in two more.
     entities = {e.id: e for e in (await session.scalars(
-        select(Entity).where(Entity.id.in_(ids)))).all()} if ids else {}
-    registrants = {r.id: r for r in (await session.scalars(select(Registrant).where(
-        Registrant.id.in_({f.role.registrant_id for s in facts for f in s.found}))))}
-    views = {v.id: v for v in await meeting_views(
-        session, list({m.id: m for s in facts for m, _ in s.meetings}.values()))}
+        select(Entity).where(Entity.id.in_(ids))
+        .options(joinedload(Entity.names), joinedload(Entity.identifiers)))).unique()
+        } if ids else {}
+    wanted = {f.role.registrant_id for s in facts for f in s.found} | {
+        m.registrant_id for m in meetings if m.registrant_id is not None}
+    registrants = {r.id: r for r in (await session.scalars(
+        select(Registrant).where(Registrant.id.in_(wanted))))} if wanted else {}
+    views = {v.id: v for v in await meeting_views(session, meetings, entities=entities,
+                                                  registrants=registrants)}
     buyer_hops = dict(buyer)
 
     def linked(cluster: list[tuple[int, list[Hop]]], skip: int) -> list[LinkedOut]:

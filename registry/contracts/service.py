@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, raiseload
 
-from registry.models import Contract, ContractParty, Entity
+from registry.models import Award, Contract, ContractParty, Entity
 
 
 def _sort_date() -> ColumnElement[dt.datetime]:
@@ -73,12 +74,17 @@ async def list_contracts(session: AsyncSession, flt: ContractFilter, *, limit: i
     return (await session.scalars(query)).all()
 
 
-async def find_contracts(session: AsyncSession, ocid: str,
-                         dataset: str | None = None) -> Sequence[Contract]:
+async def find_contracts(session: AsyncSession, ocid: str, dataset: str | None = None, *,
+                         awards_only: bool = False) -> Sequence[Contract]:
+    """``awards_only``: with the awards and their suppliers in the same statement, and
+    neither parties nor agreements (what ``/behind`` reads)."""
     query = select(Contract).where(Contract.ocid == ocid).order_by(Contract.id)
+    if awards_only:
+        query = query.options(raiseload(Contract.parties), raiseload(Contract.agreements),
+                              joinedload(Contract.awards).joinedload(Award.suppliers))
     if dataset:
         query = query.where(Contract.dataset == dataset)
-    return (await session.scalars(query)).all()
+    return (await session.scalars(query)).unique().all()
 
 
 async def load_entities(session: AsyncSession, ids: Iterable[int]) -> dict[int, Entity]:

@@ -13,7 +13,20 @@ from registry.models import Entity, Meeting, Registrant
 from .schemas import ClientRef, MeetingOut, OfficialOut, RegistrantRef
 
 
-async def meeting_views(session: AsyncSession, meetings: Sequence[Meeting]) -> list[MeetingOut]:
+def meeting_entity_ids(meetings: Sequence[Meeting]) -> set[int]:
+    """The entities a meeting's view shows (institution, officials, clients)."""
+    found = {m.institution_id for m in meetings} | {
+        o.entity_id for m in meetings for o in m.officials} | {
+        c.entity_id for m in meetings for c in m.clients}
+    return {i for i in found if i is not None}
+
+
+async def meeting_views(session: AsyncSession, meetings: Sequence[Meeting], *,
+                        entities: dict[int, Entity] | None = None,
+                        registrants: dict[int, Registrant] | None = None,
+                        ) -> list[MeetingOut]:
+    """``entities`` and ``registrants``: already loaded by the caller (with every entity of
+    :func:`meeting_entity_ids` and every registrant of the meetings), to save the reads."""
     ids = [m.id for m in meetings]
     merged: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
@@ -21,14 +34,13 @@ async def meeting_views(session: AsyncSession, meetings: Sequence[Meeting]) -> l
                                                 .where(Meeting.merged_into_id.in_(ids)))).all():
             if kept is not None:
                 merged[kept].append(key)
-    entity_ids = {m.institution_id for m in meetings} | {
-        o.entity_id for m in meetings for o in m.officials} | {
-        c.entity_id for m in meetings for c in m.clients}
-    entities = {e.id: e for e in (await session.scalars(select(Entity).where(
-        Entity.id.in_([i for i in entity_ids if i is not None])))).all()}
-    reg_ids = {m.registrant_id for m in meetings if m.registrant_id is not None}
-    registrants = {r.id: r for r in (await session.scalars(
-        select(Registrant).where(Registrant.id.in_(reg_ids)))).all()}
+    if entities is None:
+        entities = {e.id: e for e in (await session.scalars(select(Entity).where(
+            Entity.id.in_(meeting_entity_ids(meetings))))).all()}
+    if registrants is None:
+        reg_ids = {m.registrant_id for m in meetings if m.registrant_id is not None}
+        registrants = {r.id: r for r in (await session.scalars(
+            select(Registrant).where(Registrant.id.in_(reg_ids)))).all()}
 
     def ent(entity_id: int | None) -> EntityOut | None:
         e = entities.get(entity_id) if entity_id is not None else None

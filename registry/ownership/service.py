@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.models import Entity, Interest, Relationship
+from registry.models import Entity, Relationship
 
 from .shares import HUNDRED, ZERO, ShareRange, interest_range, total
 
@@ -134,17 +135,20 @@ class Owner:
     paths: list[OwnerPath]
 
 
+R = TypeVar("R", bound="RelationshipRow")
+
+
 def cutoff(as_of: dt.date) -> dt.datetime:
     """Versions dated before this instant are in force on ``as_of`` (the end of the day)."""
     return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
-def _in_force(interest: Interest, on: dt.date) -> bool:
+def _in_force(interest: InterestRow, on: dt.date) -> bool:
     return ((interest.start_date is None or interest.start_date <= on)
             and (interest.end_date is None or interest.end_date > on))
 
 
-def _interest(i: Interest) -> InterestInForce:
+def _interest(i: InterestRow) -> InterestInForce:
     stated = (i.share_exact is not None or i.share_min is not None
               or i.share_max is not None)
     share = (interest_range(i.share_exact, i.share_min, i.share_max, i.share_exclusive_min,
@@ -153,7 +157,7 @@ def _interest(i: Interest) -> InterestInForce:
                            share, i.start_date, i.end_date, i.details)
 
 
-def _hop(rel: Relationship, interests: Sequence[Interest], on: dt.date) -> Hop | None:
+def _hop(rel: RelationshipRow, interests: Sequence[InterestRow], on: dt.date) -> Hop | None:
     if rel.is_closed:
         return None
     valid = [i for i in interests if _in_force(i, on)]
@@ -169,13 +173,76 @@ def _hop(rel: Relationship, interests: Sequence[Interest], on: dt.date) -> Hop |
                rel.subject_unspecified)
 
 
-def _version_in_force(versions: list[Relationship], at: dt.datetime) -> Relationship:
+def _version_in_force(versions: list[R], at: dt.datetime) -> R:
     versions.sort(key=lambda r: (r.valid_from is not None, r.valid_from or at, r.id))
     chosen = versions[0]  # the first version also covers the time before it
     for v in versions[1:]:
         if v.valid_from is None or v.valid_from < at:
             chosen = v
     return chosen
+
+
+class InterestRow(Protocol):
+    """What a walk reads of an interest: the ORM row, or a plain row read in bulk."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def direct_or_indirect(self) -> str | None: ...
+    @property
+    def beneficial_ownership_or_control(self) -> bool | None: ...
+    @property
+    def share_exact(self) -> Decimal | None: ...
+    @property
+    def share_min(self) -> Decimal | None: ...
+    @property
+    def share_max(self) -> Decimal | None: ...
+    @property
+    def share_exclusive_min(self) -> bool: ...
+    @property
+    def share_exclusive_max(self) -> bool: ...
+    @property
+    def start_date(self) -> dt.date | None: ...
+    @property
+    def end_date(self) -> dt.date | None: ...
+    @property
+    def details(self) -> str | None: ...
+
+
+class RelationshipRow(Protocol):
+    """What a walk reads of a relationship version (see :class:`InterestRow`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def dataset(self) -> str: ...
+    @property
+    def source_key(self) -> str: ...
+    @property
+    def statement_id(self) -> str | None: ...
+    @property
+    def subject_id(self) -> int | None: ...
+    @property
+    def interested_party_id(self) -> int | None: ...
+    @property
+    def subject_unspecified(self) -> dict[str, Any] | None: ...
+    @property
+    def interested_unspecified(self) -> dict[str, Any] | None: ...
+    @property
+    def component_keys(self) -> list[Any]: ...
+    @property
+    def is_component(self) -> bool: ...
+    @property
+    def is_closed(self) -> bool: ...
+    @property
+    def valid_from(self) -> dt.datetime | None: ...
+    @property
+    def interests(self) -> Sequence[InterestRow]: ...
+
+
+# Reads the relationships in force whose near end is one of the ids, within a budget.
+EdgeReader = Callable[[Iterable[int], dt.date, Direction, EdgeBudget],
+                      Awaitable[list[Hop]]]
 
 
 async def edges_as_of(session: AsyncSession, entity_ids: Iterable[int], as_of: dt.date,
@@ -194,6 +261,14 @@ async def edges_as_of(session: AsyncSession, entity_ids: Iterable[int], as_of: d
         select(Relationship).where(column.in_(ids))
         .order_by(Relationship.dataset, Relationship.source_key, Relationship.id)
         .limit(budget.remaining + 1))).all())
+    return hops_in_force(rows, as_of, components=components, budget=budget)
+
+
+def hops_in_force(rows: Sequence[RelationshipRow], as_of: dt.date, *, components: bool,
+                  budget: EdgeBudget) -> list[Hop]:
+    """The versions in force on ``as_of`` among ``rows`` (ordered by dataset, source key
+    and id, at most ``budget.remaining + 1`` of them), as hops; charges the budget."""
+    rows = list(rows)
     budget.remaining -= len(rows)
     if budget.remaining < 0:
         budget.exhausted = True
@@ -201,7 +276,7 @@ async def edges_as_of(session: AsyncSession, entity_ids: Iterable[int], as_of: d
         # The last record may have lost some of its versions: leave it out whole.
         last = (rows[-1].dataset, rows[-1].source_key) if rows else None
         rows = [r for r in rows if (r.dataset, r.source_key) != last]
-    records: dict[tuple[str, str], list[Relationship]] = defaultdict(list)
+    records: dict[tuple[str, str], list[RelationshipRow]] = defaultdict(list)
     for r in rows:
         records[(r.dataset, r.source_key)].append(r)
     at = cutoff(as_of)
@@ -222,6 +297,18 @@ async def chains_as_of(session: AsyncSession, entity_id: int, as_of: dt.date | N
                        max_paths: int = MAX_PATHS) -> Chains:
     """Every chain of relationships in force on ``as_of`` from ``entity_id`` up to its
     owners (or down to its holdings), breadth first, one query per level."""
+    async def read(ids: Iterable[int], on: dt.date, way: Direction,
+                   budget: EdgeBudget) -> list[Hop]:
+        return await edges_as_of(session, ids, on, way, budget=budget)
+
+    return await walk_chains(read, entity_id, as_of, max_depth, direction, max_paths)
+
+
+async def walk_chains(read: EdgeReader, entity_id: int, as_of: dt.date | None = None,
+                      max_depth: int = DEFAULT_DEPTH, direction: Direction = "owners",
+                      max_paths: int = MAX_PATHS) -> Chains:
+    """:func:`chains_as_of` over any reader of edges (the database level by level, or
+    relationships read beforehand in bulk)."""
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     max_depth = max(1, min(max_depth, MAX_DEPTH))
     out = Chains(entity_id, as_of, direction)
@@ -232,8 +319,7 @@ async def chains_as_of(session: AsyncSession, entity_id: int, as_of: dt.date | N
     for depth in range(max_depth + 1):
         if not frontier:
             break
-        edges = await edges_as_of(session, {n for n, _, _ in frontier}, as_of, direction,
-                                  budget=budget)
+        edges = await read({n for n, _, _ in frontier}, as_of, direction, budget)
         out.truncated |= budget.exhausted
         by_node: dict[int, list[Hop]] = defaultdict(list)
         for e in edges:
