@@ -15,10 +15,10 @@ made between the same pair is replaced by the decisive one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from typing import Any
 
+import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,6 +117,6 @@ async def join_by_identifier(session: AsyncSession, entity_ids: Collection[int])
         keys = sorted(pairs)
         await session.execute(_UPSERT, {
             "l": [k[0] for k in keys], "r": [k[1] for k in keys],
-            "ev": [json.dumps(pairs[k], ensure_ascii=False) for k in keys],
+            "ev": [msgspec.json.encode(pairs[k]).decode() for k in keys],
             "v": MATCHER_VERSION})
     return len(pairs)

@@ -99,8 +99,14 @@ def _fold(value: str) -> str:
     return "".join(c for c in folded if not unicodedata.combining(c)).upper()
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
 def _alnum(value: str) -> str:
-    return "".join(ch for ch in _fold(value) if ch.isalnum())
+    folded = _fold(value)
+    if folded.isascii():  # one pass in C (str.isalnum is the same test on ASCII)
+        return _NOT_ASCII_ALNUM.sub("", folded)
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def _strip_scheme_prefix(scheme: str, value: str) -> str:
@@ -110,7 +116,10 @@ def _strip_scheme_prefix(scheme: str, value: str) -> str:
     if scheme == "DE-CR":
         return v
     upper = v.upper()
-    for prefix, bare in _scheme_prefixes(scheme):
+    prefixes = _scheme_prefixes(scheme)
+    if not upper.startswith(prefixes[0]):  # most values: one test for every prefix
+        return v
+    for prefix, bare in prefixes[1]:
         if upper.startswith(prefix):
             rest = v[len(prefix):]
             if not bare or rest[:1].isdigit():
@@ -119,13 +128,16 @@ def _strip_scheme_prefix(scheme: str, value: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _scheme_prefixes(scheme: str) -> tuple[tuple[str, bool], ...]:
+def _scheme_prefixes(scheme: str) -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
     """The scheme's names, longest first, each followed by a separator or (``bare``) by
-    nothing: worked out once per scheme rather than for every value."""
+    nothing, and the same prefixes as one tuple: worked out once per scheme rather than
+    for every value."""
     names = {scheme, scheme.partition("-")[2]} | {alias for alias, code in
                                                  SCHEME_ALIASES.items() if code == scheme}
-    return tuple((name + sep, not sep) for name in sorted(names - {""}, key=len, reverse=True)
-                 for sep in ("-", ":", " ", ""))
+    pairs = tuple((name + sep, not sep)
+                  for name in sorted(names - {""}, key=len, reverse=True)
+                  for sep in ("-", ":", " ", ""))
+    return tuple(p for p, _ in pairs), pairs
 
 
 def _gb_coh(value: str) -> str:
