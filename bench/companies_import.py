@@ -93,8 +93,8 @@ def write_rows(path: Path, n: int) -> None:
 
 
 async def preload_psc(url: str, n: int, share: float) -> int:
-    """Number-only PSC companies for a share of the register (as ``import psc`` writes
-    them), by the bulk writer."""
+    """Number-only PSC companies for a share of the register, flagged as placeholders as
+    ``import psc`` writes them (the join then names each one), by the bulk writer."""
     engine = make_engine(url)
     count = 0
     try:
@@ -109,7 +109,8 @@ async def preload_psc(url: str, n: int, share: float) -> int:
                 num = number(int(k))
                 batch.append(EntityRow(source_key=f"GB-COH-{num}", kind="company", name=num,
                                        statement_id=f"GB-COH-{num}",
-                                       identifiers=[("GB-COH", num)], country="GB"))
+                                       identifiers=[("GB-COH", num)], country="GB",
+                                       data={"placeholder": True}))
                 k += step
                 if len(batch) >= 10_000:
                     await upsert_entities(session, "gb-psc", None, batch)

@@ -38,6 +38,7 @@ Generic CSV (UTF-8, header row; ``.gz`` and ``.zip`` accepted), one company a li
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
@@ -88,6 +89,8 @@ UK_HEADER = (
     *(f" PreviousName_{n}.{part}" for n in range(1, 11) for part in ("CONDATE", "CompanyName")),
     " ConfStmtNextDueDate", " ConfStmtLastMadeUpDate")
 _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_PREVIOUS_COLUMNS = tuple((f"PreviousName_{n}.CompanyName", f"PreviousName_{n}.CONDATE")
+                          for n in range(1, MAX_PREVIOUS + 1))
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -135,10 +138,10 @@ def uk_previous_names(row: dict[str, str], incorporated: dt.date | None,
     ``PreviousName_N.CONDATE`` is the day the company changed *from* that name; the list
     is sorted by it, newest first, rather than trusting the column order."""
     changes: list[tuple[dt.date | None, str]] = []
-    for n in range(1, MAX_PREVIOUS + 1):
-        name = row.get(f"PreviousName_{n}.CompanyName") or ""
+    for name_column, date_column in _PREVIOUS_COLUMNS:
+        name = row.get(name_column) or ""
         if name:
-            changes.append((uk_date(row, f"PreviousName_{n}.CONDATE"), name))
+            changes.append((uk_date(row, date_column), name))
     changes.sort(key=lambda c: c[0] or dt.date.min, reverse=True)
     previous: list[tuple[str, dt.date | None, dt.date | None]] = []
     for i, (changed, name) in enumerate(changes):
@@ -156,6 +159,12 @@ def _version(key: str, content: dict[str, Any]) -> str:
 def _mapped(key: str, content: dict[str, Any], entity: EntityRow, seq: int) -> Mapped:
     return Mapped(VersionRow("entity", key, entity.statement_id, "new", None, content, seq),
                   entity=entity)
+
+
+@functools.lru_cache(maxsize=16)
+def _uk_statement(retrieved: dt.date) -> dict[str, Any]:
+    # One object for every row of an import (encoded per row, never changed).
+    return {"source": {**UK_SOURCE, "retrievedAt": retrieved.isoformat()}}
 
 
 def map_uk_row(row: dict[str, str], seq: int, retrieved: dt.datetime) -> Mapped:
@@ -201,8 +210,7 @@ def map_uk_row(row: dict[str, str], seq: int, retrieved: dt.datetime) -> Mapped:
         data={"status": content["status"], "sic_codes": content["sic_codes"],
               "uri": content["uri"], "country_of_origin": content["country_of_origin"],
               # The BODS export's statement source.
-              "statement": {"source": {**UK_SOURCE,
-                                       "retrievedAt": retrieved.date().isoformat()}}},
+              "statement": _uk_statement(retrieved.date())},
         retrieved_at=retrieved)
     return _mapped(key, content, entity, seq)
 

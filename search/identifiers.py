@@ -15,6 +15,7 @@ German register number without its court is not decisive).
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import re
 import unicodedata
@@ -83,6 +84,7 @@ class Agreement(enum.Enum):
     MISTYPED = "mistyped"  # one side fails its check digits, a typo away: never auto
 
 
+@functools.lru_cache(maxsize=4096)  # a handful of spellings, once per identifier of an import
 def canonical_scheme(scheme: str) -> str:
     """The org-id.guide code for a scheme as a source spelt it; unknown schemes unchanged
     (upper case)."""
@@ -91,28 +93,51 @@ def canonical_scheme(scheme: str) -> str:
 
 
 def _fold(value: str) -> str:
+    if value.isascii():  # most values: NFKD leaves ASCII as it is, with no marks to drop
+        return value.upper()
     folded = unicodedata.normalize("NFKD", value)
     return "".join(c for c in folded if not unicodedata.combining(c)).upper()
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
 def _alnum(value: str) -> str:
-    return "".join(ch for ch in _fold(value) if ch.isalnum())
+    folded = _fold(value)
+    if folded.isascii():  # one pass in C (str.isalnum is the same test on ASCII)
+        return _NOT_ASCII_ALNUM.sub("", folded)
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def _strip_scheme_prefix(scheme: str, value: str) -> str:
     """``GB-COH-01234567`` or ``KRS 0000123456`` given as the value of an identifier of that
     scheme: drop the scheme's name."""
     v = value.strip()
-    names = {scheme, scheme.partition("-")[2]} | {alias for alias, code in
-                                                 SCHEME_ALIASES.items() if code == scheme}
-    for name in sorted(names - {""}, key=len, reverse=True):
-        for sep in ("-", ":", " ", ""):
-            prefix = name + sep
+    if scheme == "DE-CR":
+        return v
+    upper = v.upper()
+    prefixes = _scheme_prefixes(scheme)
+    if not upper.startswith(prefixes[0]):  # most values: one test for every prefix
+        return v
+    for prefix, bare in prefixes[1]:
+        if upper.startswith(prefix):
             rest = v[len(prefix):]
-            if v.upper().startswith(prefix) and (sep or rest[:1].isdigit()) \
-                    and scheme != "DE-CR":
+            if not bare or rest[:1].isdigit():
                 return rest.strip(" :-")
     return v
+
+
+@functools.lru_cache(maxsize=1024)
+def _scheme_prefixes(scheme: str) -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """The scheme's names, longest first, each followed by a separator or (``bare``) by
+    nothing, and the same prefixes as one tuple: worked out once per scheme rather than
+    for every value."""
+    names = {scheme, scheme.partition("-")[2]} | {alias for alias, code in
+                                                 SCHEME_ALIASES.items() if code == scheme}
+    pairs = tuple((name + sep, not sep)
+                  for name in sorted(names - {""}, key=len, reverse=True)
+                  for sep in ("-", ":", " ", ""))
+    return tuple(p for p, _ in pairs), pairs
 
 
 def _gb_coh(value: str) -> str:

@@ -212,10 +212,21 @@ def _peel(tokens: list[str], from_end: bool) -> tuple[int, LegalForm] | None:
             if unknown > 1:
                 break
         limit += 1
-    for n in range(limit, 0, -1):
-        window = tokens[-n:] if from_end else tokens[:n]
-        edge = window[0] if from_end else window[-1]
-        if edge in CONNECTORS:
+    if not limit:
+        return None
+    return _edge_form(tuple(tokens[-limit:] if from_end else tokens[:limit]), from_end)
+
+
+# The few tokens at an edge that can hold a form repeat from name to name (``... SERVICES
+# LIMITED``, ``... HOLDINGS LTD``) while whole names do not: cached by those tokens alone.
+@functools.lru_cache(maxsize=65536)
+def _edge_form(edge: tuple[str, ...], from_end: bool) -> tuple[int, LegalForm] | None:
+    """The longest form made of the tokens at the edge (in the name's order) of a name."""
+    table = _table()
+    for n in range(len(edge), 0, -1):
+        window = edge[-n:] if from_end else edge[:n]
+        inner = window[0] if from_end else window[-1]
+        if inner in CONNECTORS:
             continue
         words = [t for t in window if t not in CONNECTORS]
         key = " ".join(fold_latin(t) for t in words)

@@ -556,6 +556,7 @@ def _iter_csv_stream(name: str, raw: IO[bytes]) -> Iterator[Item]:
         yield Item(name, 0, "line 1", error=f"unreadable CSV header: {exc}")
         return
     width = len(header)
+    named = all(header)  # no unnamed column to leave out: the row is one zip
     index = 0
     while True:
         try:
@@ -573,5 +574,6 @@ def _iter_csv_stream(name: str, raw: IO[bytes]) -> Iterator[Item]:
                        error=f"{len(cells)} cells, the header has {width}")
         else:
             yield Item(name, index, f"line {reader.line_num}",
-                       value={k: v.strip() for k, v in zip(header, cells, strict=False) if k})
+                       value=dict(zip(header, map(str.strip, cells), strict=False)) if named
+                       else {k: v.strip() for k, v in zip(header, cells, strict=False) if k})
         index += 1

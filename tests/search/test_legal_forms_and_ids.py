@@ -10,6 +10,7 @@ from search.identifiers import Agreement, compare_identifiers, normalize_identif
 from search.legal_forms import split_forms
 from search.matching.features import Party
 from search.matching.model import match
+from search.normalize import normalize_name
 
 
 @pytest.mark.parametrize(("name", "form"), [
@@ -90,3 +91,29 @@ def test_a_real_identifier_conflict_still_decides_against() -> None:
 ])
 def test_name_variation_that_any_register_sees(left: str, right: str) -> None:
     assert match(company(left), company(right)).status == "auto"
+
+
+# The edges of names are cached by their tokens alone (search/legal_forms.py): the same
+# tokens at the start and at the end, or in names of other lengths, keep their own answers
+# (the outputs of the uncached peeling, which these were taken from).
+@pytest.mark.parametrize(("name", "normalized"), [
+    ("ACME CONSTRUCTION LIMITED", "acme construction llc"), ("ACME LIMITED", "acme llc"),
+    ("LIMITED", "llc"), ("THE LIMITED COMPANY LTD", "the llc llc"),
+    ("Limited Edition Prints Ltd", "llc edition prints llc"), ("Co Ltd", "llc"),
+    ("GmbH Acme", "llc acme"), ("Acme GmbH", "acme llc"),
+    ("Acme Holdings Limted", "acme holdings llc"),
+    ("ТОВ Коваленко і партнери", "llc kovalenko i partneri"), ("Kovalenko TOV", "kovalenko llc"),
+    ("Acme Bau GmbH & Co. KG", "acme bau lp"), ("AND SONS LIMITED", "and sons llc"),
+])
+def test_legal_forms_at_the_edges_whatever_was_seen_before(name: str, normalized: str) -> None:
+    assert normalize_name(name) == normalized
+
+
+@pytest.mark.parametrize(("scheme", "value", "normalized"), [
+    ("GB-COH", "coh:1234", "00001234"), ("GB-COH", "Companies-House 0001234", "00001234"),
+    ("GB-COH", "COH1234", "00001234"), ("GB-COH", "COHX1", "COHX1"),
+    ("GB-COH", "sc 12345", "SC012345"), ("PL-KRS", "krs0000438486", "0000438486"),
+    ("UA-EDR", "EDRPOU 1234", "00001234"), ("XX-ABC", "Ünï-12", "UNI12"),
+])
+def test_scheme_names_written_before_the_value(scheme: str, value: str, normalized: str) -> None:
+    assert normalize_identifier(scheme, value) == normalized
