@@ -106,15 +106,15 @@ async def test_every_file_describes_the_same_moment(
 ) -> None:
     """An entity committed while the snapshot is being written is in none of its files."""
     import registry.exports.publish as publish_module
-    from registry.exports.dumps import write_jsonl as original
+    original = publish_module._write_jsonl
 
-    async def write_during(sessionmaker: Any, out: Path) -> dict[str, int]:
+    async def write_during(sessionmaker: Any, out: Path) -> None:
         session.add(Entity(dataset="register", source_key="late", kind="company",
                            name="Latecomer Ltd"))
         await session.commit()
-        return await original(sessionmaker, out)
+        await original(sessionmaker, out)
 
-    monkeypatch.setattr(publish_module, "write_jsonl", write_during)
+    monkeypatch.setattr(publish_module, "_write_jsonl", write_during)
     folder = await publish(database_url, tmp_path)
     for name in ("csv/entities.csv", "registry.jsonl", "registry.ftm.json", "bods.json"):
         assert b"Latecomer" not in (folder / name).read_bytes(), name

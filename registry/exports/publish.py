@@ -39,9 +39,11 @@ from registry.changes.feed import snapshot_cursor
 from registry.db.driver import session_driver
 from registry.db.engine import make_engine
 
-from .bods import BODS_VERSION, export_datasets, iter_statements
+from .bods import BODS_VERSION, export_datasets
+from .bulk_bods import write_bods_array
+from .copy_lines import copy_lines
 from .datapackage import datapackage, table_columns
-from .dumps import iter_csv, write_jsonl
+from .dumps import iter_csv, jsonl_sql
 from .ftm import write_ftm
 from .manifest import DEFAULT_LICENCE, manifest_path, sha256_file
 from .ocds import export_ocds
@@ -117,17 +119,20 @@ async def _write_csvs(sessionmaker: async_sessionmaker[AsyncSession], folder: Pa
 
 
 async def _write_bods(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> dict[str, int]:
-    """A JSON array of statements, the standard's publication form (and the API's)."""
+    """A JSON array of statements, the standard's publication form (and the API's), built
+    by PostgreSQL (:mod:`registry.exports.bulk_bods`)."""
     async with sessionmaker() as session:
         exporter = await export_datasets(session, None)
-        with out.open("w", encoding="utf-8") as fh:
-            fh.write("[")
-            separator = "\n"
-            async for statement in iter_statements(session, exporter):
-                fh.write(separator + json.dumps(statement, ensure_ascii=False))
-                separator = ",\n"
-            fh.write("\n]\n")
-    return {**exporter.counts, "statements": sum(exporter.counts.values())}
+        with out.open("wb") as fh:
+            return await write_bods_array(await session_driver(session), exporter, fh)
+
+
+async def _write_jsonl(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> None:
+    async with sessionmaker() as session:
+        driver = await session_driver(session)
+        with out.open("wb") as fh:
+            for table in PUBLIC_TABLES:
+                await copy_lines(driver, jsonl_sql(table), fh)
 
 
 async def _write_links(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> int:
@@ -183,7 +188,7 @@ async def _write_all(database_url: str, out: Path, *, name: str, now: dt.datetim
             say("csv")
             columns = await _write_csvs(sessionmaker, out / "csv", counts)
             say("jsonl")
-            await write_jsonl(sessionmaker, out / "registry.jsonl")
+            await _write_jsonl(sessionmaker, out / "registry.jsonl")
             say("ftm")
             counts.update({f"ftm/{k}": v for k, v in
                            (await write_ftm(sessionmaker, out / "registry.ftm.json")).items()})
