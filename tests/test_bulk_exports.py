@@ -17,6 +17,7 @@ from registry.db.driver import session_driver
 from registry.exports.bods import export_datasets, iter_statements
 from registry.exports.bulk_bods import write_bods_array
 from registry.exports.dumps import iter_jsonl
+from registry.exports.ftm import iter_ftm
 from registry.exports.publish import publish
 from tests.bods_support import libcove_errors, standards_dir, write_json
 from tests.test_bods_import import history_statements
@@ -85,6 +86,10 @@ async def test_published_snapshot_keeps_restricted_details_out(
         database_url: str, session: AsyncSession, tmp_path: Path) -> None:
     await _register(database_url, session, tmp_path)
     folder = await publish(database_url, tmp_path / "downloads")
+    # FtM built by PostgreSQL: the Python writer's bytes.
+    old_ftm = b"".join([chunk async for chunk in iter_ftm(session)])
+    assert old_ftm.count(b"\n") > 50
+    assert (folder / "registry.ftm.json").read_bytes() == old_ftm
     # JSON Lines through COPY: the bytes the cursor-based writer gives.
     old_jsonl = b"".join([chunk async for chunk in iter_jsonl(session)])
     assert (folder / "registry.jsonl").read_bytes() == old_jsonl
@@ -93,3 +98,4 @@ async def test_published_snapshot_keeps_restricted_details_out(
             data = path.read_bytes()
             for secret in (*SECRETS, "Secret Lane"):
                 assert secret.encode() not in data, (path.name, secret)
+

@@ -93,7 +93,7 @@ async def test_only_the_newest_are_kept_and_a_failure_leaves_nothing(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(publish_module, "_snapshot_name", lambda: "20260101T000009Z")
-    monkeypatch.setattr(publish_module, "write_ftm", broken)
+    monkeypatch.setattr(publish_module, "_write_ftm", broken)
     with pytest.raises(RuntimeError):
         await publish(database_url, tmp_path, keep=2)
     assert sorted(os.listdir(tmp_path)) == [

@@ -41,10 +41,10 @@ from registry.db.engine import make_engine
 
 from .bods import BODS_VERSION, export_datasets
 from .bulk_bods import write_bods_array
+from .bulk_ftm import write_ftm_lines
 from .copy_lines import copy_lines
 from .datapackage import datapackage, table_columns
 from .dumps import iter_csv, jsonl_sql
-from .ftm import write_ftm
 from .manifest import DEFAULT_LICENCE, manifest_path, sha256_file
 from .ocds import export_ocds
 from .tables import PUBLIC_TABLES
@@ -127,6 +127,12 @@ async def _write_bods(sessionmaker: async_sessionmaker[AsyncSession], out: Path)
             return await write_bods_array(await session_driver(session), exporter, fh)
 
 
+async def _write_ftm(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> dict[str, int]:
+    async with sessionmaker() as session:
+        with out.open("wb") as fh:
+            return await write_ftm_lines(await session_driver(session), fh)
+
+
 async def _write_jsonl(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> None:
     async with sessionmaker() as session:
         driver = await session_driver(session)
@@ -191,7 +197,7 @@ async def _write_all(database_url: str, out: Path, *, name: str, now: dt.datetim
             await _write_jsonl(sessionmaker, out / "registry.jsonl")
             say("ftm")
             counts.update({f"ftm/{k}": v for k, v in
-                           (await write_ftm(sessionmaker, out / "registry.ftm.json")).items()})
+                           (await _write_ftm(sessionmaker, out / "registry.ftm.json")).items()})
             say("bods")
             counts.update({f"bods/{k}": v for k, v in
                            (await _write_bods(sessionmaker, out / "bods.json")).items()})
