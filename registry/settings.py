@@ -54,6 +54,8 @@ class Settings:
     publish_dir: Path | None = None
     publish_every: int = 0
     publish_keep: int = 3
+    # The change feed keeps this many days; publishing trims it (registry/changes/retention.py).
+    changes_keep_days: int = 365
 
     @property
     def downloads_dir(self) -> Path:
@@ -84,6 +86,7 @@ class Settings:
             if env.get("REGISTRY_PUBLISH_DIR") else None,
             publish_every=parse_interval(env.get("REGISTRY_PUBLISH_EVERY", "")),
             publish_keep=int(env.get("REGISTRY_PUBLISH_KEEP", "3")),
+            changes_keep_days=int(env.get("REGISTRY_CHANGES_KEEP_DAYS", "365")),
             http_cache_mb=int(env.get("REGISTRY_HTTP_CACHE_MB", "64")),
         )
 

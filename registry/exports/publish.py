@@ -36,8 +36,10 @@ from sqlalchemy.orm import Session
 
 from registry import __version__
 from registry.changes.feed import snapshot_cursor
+from registry.changes.retention import trim_changes
 from registry.db.driver import session_driver
 from registry.db.engine import make_engine
+from registry.settings import Settings
 
 from .bods import BODS_VERSION, export_datasets
 from .bulk_bods import write_bods_array
@@ -158,8 +160,11 @@ async def _datasets(sessionmaker: async_sessionmaker[AsyncSession]) -> list[dict
 
 
 async def publish(database_url: str, root: Path, *, keep: int = 3,
-                  progress: Progress | None = None) -> Path:
-    """Write a snapshot under ``root`` and return its directory."""
+                  progress: Progress | None = None,
+                  changes_keep_days: int | None = None) -> Path:
+    """Write a snapshot under ``root`` and return its directory; then trim the change feed
+    to ``changes_keep_days`` (default: ``REGISTRY_CHANGES_KEEP_DAYS``): a client that fell
+    further behind resyncs from this snapshot."""
     say = progress or (lambda _: None)
     _mkdir(root)
     name = _snapshot_name()
@@ -177,8 +182,22 @@ async def publish(database_url: str, root: Path, *, keep: int = 3,
         raise
     _point_latest(root, final)
     _prune(root, keep)
+    if changes_keep_days is None:
+        changes_keep_days = Settings.from_env().changes_keep_days
+    trimmed = await _trim_feed(database_url, changes_keep_days)
+    if trimmed:
+        say(f"change feed: {trimmed:,} rows older than {changes_keep_days} days removed")
     say(f"published {final} ({sum(f['bytes'] for f in manifest['files']):,} bytes)")
     return final
+
+
+async def _trim_feed(database_url: str, keep_days: int) -> int:
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            return await trim_changes(conn, keep_days)
+    finally:
+        await engine.dispose()
 
 
 async def _write_all(database_url: str, out: Path, *, name: str, now: dt.datetime,
