@@ -22,14 +22,24 @@ from .copy_lines import copy_lines
 from .ftm import LEI_SCHEMES, SCHEMA_BY_KIND, TAX_SUFFIXES
 from .ftm_model import schemata
 
+# str.strip()'s whitespace that occurs in practice.
+_SPACE = "E' \\t\\n\\r\\x0b\\x0c\\u0085\\u00a0'"
+
 
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _props(kind: str) -> set[str]:
+    return {p for spec in schemata().values() for p, t in spec.items() if t == kind}
+
+
 def _props_of(kind: str) -> str:
-    found = {p for spec in schemata().values() for p, t in spec.items() if t == kind}
-    return ", ".join(_lit(p) for p in sorted(found))
+    return ", ".join(_lit(p) for p in sorted(_props(kind)))
+
+
+_DATE_PROPS = _props("date")
+_COUNTRY_PROPS = _props("country")
 
 
 def ftm_id(*parts: str) -> str:
@@ -71,6 +81,30 @@ def _pairs(*pairs: tuple[str, str]) -> str:
     return "jsonb_build_array(" + ", ".join(_pair(p, v) for p, v in pairs) + ")"
 
 
+def _clean(prop: str, value: str) -> str:
+    """``Entity.add``'s cleaning of one value of ``prop``, as SQL (NULL: not added)."""
+    v = f"btrim(({value})::text, {_SPACE})"
+    if prop in _DATE_PROPS:
+        return f"(CASE WHEN {v} ~ '^[0-9]{{4}}' THEN left({v}, 10) END)"
+    if prop in _COUNTRY_PROPS:
+        return f"(CASE WHEN {v} ~ '^[A-Za-z]{{2}}$' THEN lower({v}) END)"
+    return f"nullif({v}, '')"
+
+
+def _key(prop: str) -> str:
+    return '"' + prop + '": ['
+
+
+def _single(*pairs: tuple[str, str]) -> str:
+    """The properties object of an entity whose every property has one value at most,
+    rendered directly (sorted keys), without the aggregate :func:`_line` needs."""
+    members = ", ".join(
+        f"CASE WHEN {_clean(prop, value)} IS NOT NULL THEN "
+        f"{_lit(_key(prop))} || to_json({_clean(prop, value)})::text || ']' END"
+        for prop, value in sorted(pairs))
+    return f"('{{' || concat_ws(', ', {members}) || '}}')"
+
+
 def _amount(expr: str) -> str:
     return f"({expr})::text"
 
@@ -82,14 +116,20 @@ def _json_amount(expr: str) -> str:
             f"ELSE {f} || '.0' END)")
 
 
-# str.strip()'s whitespace that occurs in practice.
-_SPACE = "E' \\t\\n\\r\\x0b\\x0c\\u0085\\u00a0'"
 _CLEAN = f"""(CASE WHEN btrim(kv->>1, {_SPACE}) = '' THEN NULL
     WHEN kv->>0 IN ({_props_of("date")}) THEN CASE WHEN btrim(kv->>1, {_SPACE}) ~ '^[0-9]{{4}}'
         THEN left(btrim(kv->>1, {_SPACE}), 10) END
     WHEN kv->>0 IN ({_props_of("country")}) THEN CASE WHEN btrim(kv->>1, {_SPACE})
         ~ '^[A-Za-z]{{2}}$' THEN lower(btrim(kv->>1, {_SPACE})) END
     ELSE btrim(kv->>1, {_SPACE}) END)"""
+
+
+def _fixed_line(source: str) -> str:
+    """One FtM JSON text a row of ``source`` whose ``props`` column is the rendered
+    properties (:func:`_single`)."""
+    return f"""SELECT '{{"id": ' || to_json(s.id)::text || ', "properties": ' || s.props
+        || ', "schema": ' || to_json(s.schema)::text || '}}'
+    FROM ({source}) s ORDER BY s.o1, s.o2, s.o3"""
 
 
 def _line(source: str) -> str:
@@ -147,11 +187,11 @@ _PERCENT = """CASE WHEN i.share_exact IS NOT NULL THEN i.share_exact::text
 
 OWNERSHIP = f"""SELECT 'Ownership' AS schema,
     {ftm_id("r.dataset", "r.source_key", "i.id::text")} AS id, r.id AS o1, i.id AS o2, 0 AS o3,
-    {_pairs(("owner", ftm_id("p.dataset", "p.source_key")),
+    {_single(("owner", ftm_id("p.dataset", "p.source_key")),
             ("asset", ftm_id("s.dataset", "s.source_key")),
             ("ownershipType", "i.type"), ("percentage", _PERCENT),
             ("startDate", "i.start_date"), ("endDate", "i.end_date"),
-            ("recordId", "r.source_key"), ("publisher", "r.dataset"))} AS pairs
+            ("recordId", "r.source_key"), ("publisher", "r.dataset"))} AS props
 FROM relationships r
 JOIN entities s ON s.id = r.subject_id
 JOIN entities p ON p.id = r.interested_party_id
@@ -161,18 +201,18 @@ WHERE r.is_current AND NOT r.is_closed"""
 _CONTRACT_ID = ftm_id("c.dataset", "c.ocid", "'contract'")
 CONTRACTS = f"""SELECT 'Contract' AS schema, {_CONTRACT_ID} AS id, c.id AS o1, 0 AS o2,
     0 AS o3,
-    {_pairs(("title", "coalesce(nullif(c.title, ''), c.ocid)"),
+    {_single(("title", "coalesce(nullif(c.title, ''), c.ocid)"),
             ("name", "coalesce(nullif(c.title, ''), c.ocid)"),
             ("description", "c.description"), ("status", "c.status"),
             ("procedureNumber", "c.ocid"), ("amount", _amount("c.value_amount")),
             ("currency", "c.value_currency"), ("publisher", "c.dataset"),
             ("authority", f"CASE WHEN coalesce(b.source_key, '') <> '' THEN "
-                          f"{ftm_id('b.dataset', 'b.source_key')} END"))} AS pairs
+                          f"{ftm_id('b.dataset', 'b.source_key')} END"))} AS props
 FROM contracts c LEFT JOIN entities b ON b.id = c.buyer_id
 UNION ALL
 SELECT 'ContractAward', {ftm_id("c.dataset", "c.ocid", "'award'", "a.award_id",
                                 "se.source_key")}, c.id, a.id, su.id,
-    {_pairs(("contract", _CONTRACT_ID), ("supplier", ftm_id("se.dataset", "se.source_key")),
+    {_single(("contract", _CONTRACT_ID), ("supplier", ftm_id("se.dataset", "se.source_key")),
             ("amount", _json_amount("a.value_amount")), ("currency", "a.value_currency"),
             ("date", "left(a.date::text, 10)"), ("status", "a.status"))}
 FROM contracts c JOIN awards a ON a.contract_id = c.id
@@ -199,7 +239,7 @@ WHERE m.merged_into_id IS NULL AND (m.registrant_id IS NULL OR r.published_versi
 
 DONATIONS = f"""SELECT 'Payment' AS schema,
     {ftm_id("d.dataset", "d.source_ref", "'donation'")} AS id, d.id AS o1, 0 AS o2, 0 AS o3,
-    {_pairs(("payer", f"CASE WHEN coalesce(de.source_key, '') <> '' THEN "
+    {_single(("payer", f"CASE WHEN coalesce(de.source_key, '') <> '' THEN "
                       f"{ftm_id('de.dataset', 'de.source_key')} END"),
             ("beneficiary", f"CASE WHEN coalesce(re.source_key, '') <> '' THEN "
                             f"{ftm_id('re.dataset', 're.source_key')} END"),
@@ -207,19 +247,20 @@ DONATIONS = f"""SELECT 'Payment' AS schema,
             ("purpose", "d.nature"), ("programme", "'political donation'"),
             ("description", "nullif(concat_ws(' · ', nullif(d.type, ''), "
                             "nullif(d.status, ''), nullif(d.accounting_unit, '')), '')"),
-            ("recordId", "d.source_ref"), ("publisher", "d.dataset"))} AS pairs
+            ("recordId", "d.source_ref"), ("publisher", "d.dataset"))} AS props
 FROM donations d
 LEFT JOIN entities de ON de.id = d.donor_id
 LEFT JOIN entities re ON re.id = d.recipient_id"""
 
-STEPS = (("entities", ENTITIES), ("ownership", OWNERSHIP), ("contracts", CONTRACTS),
-         ("meetings", MEETINGS), ("donations", DONATIONS))
+STEPS = (("entities", _line(ENTITIES)), ("ownership", _fixed_line(OWNERSHIP)),
+         ("contracts", _fixed_line(CONTRACTS)), ("meetings", _line(MEETINGS)),
+         ("donations", _fixed_line(DONATIONS)))
 
 
 async def write_ftm_lines(driver: Any, out: IO[bytes]) -> dict[str, int]:
     """Every step's entities, one JSON text a line, into ``out``; the count a step."""
     sink = _Ids(out)
-    counts = {name: await copy_lines(driver, _line(sql), sink)  # type: ignore[arg-type]
+    counts = {name: await copy_lines(driver, sql, sink)  # type: ignore[arg-type]
               for name, sql in STEPS}
     assert not sink.rest, "a line without its end"
     return counts
