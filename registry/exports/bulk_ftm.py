@@ -95,14 +95,26 @@ def _key(prop: str) -> str:
     return '"' + prop + '": ['
 
 
-def _single(*pairs: tuple[str, str]) -> str:
-    """The properties object of an entity whose every property has one value at most,
-    rendered directly (sorted keys), without the aggregate :func:`_line` needs."""
-    members = ", ".join(
-        f"CASE WHEN {_clean(prop, value)} IS NOT NULL THEN "
-        f"{_lit(_key(prop))} || to_json({_clean(prop, value)})::text || ']' END"
-        for prop, value in sorted(pairs))
-    return f"('{{' || concat_ws(', ', {members}) || '}}')"
+def _single(*pairs: tuple[str, str], lists: dict[str, str] | None = None) -> str:
+    """The properties object, rendered directly (sorted keys) without the aggregate
+    :func:`_line` needs: ``pairs`` are properties with one value at most, ``lists`` give
+    the rendered JSON array (or NULL) of the others (:func:`_list`)."""
+    members = {prop: f"CASE WHEN {_clean(prop, value)} IS NOT NULL THEN "
+                     f"{_lit(_key(prop))} || to_json({_clean(prop, value)})::text || ']' END"
+               for prop, value in pairs}
+    for prop, rendered in (lists or {}).items():
+        members[prop] = f"{_lit(_key(prop)[:-1])} || {rendered}"  # NULL stays NULL
+    joined = ", ".join(members[prop] for prop in sorted(members))
+    return f"('{{' || concat_ws(', ', {joined}) || '}}')"
+
+
+def _list(prop: str, value: str, order: str, source: str) -> str:
+    """The JSON array of ``prop``'s cleaned values from ``source`` (a FROM ... WHERE ...),
+    each once, in the order of its first occurrence; NULL when there are none."""
+    return f"""(SELECT to_jsonb(array_agg(d.v ORDER BY d.o))::text FROM (
+        SELECT DISTINCT ON (x.v) x.v, x.o FROM (
+            SELECT {_clean(prop, value)} AS v, {order} AS o {source}) x
+        WHERE x.v IS NOT NULL ORDER BY x.v, x.o) d)"""
 
 
 def _amount(expr: str) -> str:
@@ -154,32 +166,46 @@ _SCHEMA = "(CASE e.kind " + " ".join(
 _TAX = " OR ".join(f"right(i.scheme, {len(s)}) = {_lit(s)}" for s in TAX_SUFFIXES)
 _LEI = ", ".join(_lit(s) for s in sorted(LEI_SCHEMES))
 
+_IDENT_PROP = f"""(CASE WHEN i.scheme IN ({_LEI}) THEN 'leiCode' WHEN {_TAX} THEN 'taxNumber'
+    WHEN e.kind = 'person' THEN 'idNumber' ELSE 'registrationNumber' END)"""
+_IDENTS = "FROM entity_identifiers i WHERE i.entity_id = e.id AND " + _IDENT_PROP + " = "
+_NAMES = "FROM entity_names n WHERE n.entity_id = e.id AND n.name IS DISTINCT FROM e.name AND "
+_PERSON = "e.kind = 'person'"
+_ENTITY_LISTS = {
+    "alias": _list("alias", "n.name", "n.id", _NAMES + "n.type IS DISTINCT FROM 'former'"),
+    "previousName": _list("previousName", "n.name", "n.id", _NAMES + "n.type = 'former'"),
+    "nationality": f"""CASE WHEN {_PERSON} THEN {_list("nationality", "v #>> '{}'", "k",
+        "FROM jsonb_array_elements(CASE jsonb_typeof(e.nationalities) WHEN 'array' "
+        "THEN e.nationalities ELSE '[]' END) WITH ORDINALITY AS t(v, k)")} END""",
+    "address": _list("address", "a->>'address'", "k",
+                     f"FROM jsonb_array_elements({public_addresses_sql('e.addresses')}) "
+                     "WITH ORDINALITY AS t(a, k) WHERE a->'address' IS NOT NULL AND "
+                     "(a->'address')::text NOT IN ('null', 'false', '0', '\"\"', '[]', '{}')"),
+    "leiCode": _list("leiCode", "i.value", "i.id", _IDENTS + "'leiCode'"),
+    "taxNumber": _list("taxNumber", "i.value", "i.id", _IDENTS + "'taxNumber'"),
+    "idNumber": f"""CASE WHEN {_PERSON} THEN {_list("idNumber", "i.value", "i.id",
+                                                     _IDENTS + "'idNumber'")} END""",
+    "registrationNumber": f"""CASE WHEN NOT {_PERSON} THEN {_list(
+        "registrationNumber", "i.value", "i.id", _IDENTS + "'registrationNumber'")} END""",
+}
+
+
+def _unless_person(expr: str) -> str:
+    return f"CASE WHEN NOT {_PERSON} THEN {expr} END"
+
+
 ENTITIES = f"""SELECT {_SCHEMA} AS schema, {ftm_id("e.dataset", "e.source_key")} AS id,
     e.id AS o1, 0 AS o2, 0 AS o3,
-    {_pairs(("name", "e.name"))}
-    || coalesce((SELECT jsonb_agg(jsonb_build_array(CASE WHEN n.type = 'former'
-            THEN 'previousName' ELSE 'alias' END, n.name) ORDER BY n.id)
-        FROM entity_names n WHERE n.entity_id = e.id AND n.name IS DISTINCT FROM e.name), '[]')
-    || {_pairs(("country", "e.country"), ("publisher", "e.dataset"))}
-    || CASE WHEN e.kind = 'person' THEN {_pairs(("birthDate", "left(e.birth_date, 7)"))}
-         || coalesce((SELECT jsonb_agg(jsonb_build_array('nationality', v #>> '{{}}') ORDER BY n)
-              FROM jsonb_array_elements(CASE jsonb_typeof(e.nationalities) WHEN 'array'
-                   THEN e.nationalities ELSE '[]' END) WITH ORDINALITY AS t(v, n)), '[]')
-       ELSE {_pairs(("jurisdiction", "e.jurisdiction"), ("legalForm", "e.legal_form"),
-                    ("incorporationDate", "e.founding_date"),
-                    ("dissolutionDate", "e.dissolution_date"),
-                    ("status", "e.data->>'status'"))} END
-    || coalesce((SELECT jsonb_agg(jsonb_build_array(CASE WHEN i.scheme IN ({_LEI})
-            THEN 'leiCode' WHEN {_TAX} THEN 'taxNumber' WHEN e.kind = 'person'
-            THEN 'idNumber' ELSE 'registrationNumber' END, i.value) ORDER BY i.id)
-        FROM entity_identifiers i WHERE i.entity_id = e.id), '[]')
-    || coalesce((SELECT jsonb_agg(jsonb_build_array('address', a->>'address') ORDER BY n)
-        FROM jsonb_array_elements({public_addresses_sql("e.addresses")})
-             WITH ORDINALITY AS t(a, n)
-        WHERE a->'address' IS NOT NULL
-          AND (a->'address')::text NOT IN ('null', 'false', '0', '""', '[]', '{{}}')), '[]')
-    AS pairs
-FROM entities e"""
+    {_single(("name", "e.name"), ("country", "e.country"), ("publisher", "e.dataset"),
+             ("birthDate", f"CASE WHEN {_PERSON} THEN left(e.birth_date, 7) END"),
+             ("jurisdiction", _unless_person("e.jurisdiction")),
+             ("legalForm", _unless_person("e.legal_form")),
+             ("incorporationDate", _unless_person("e.founding_date")),
+             ("dissolutionDate", _unless_person("e.dissolution_date")),
+             ("status", _unless_person("e.data->>'status'")),
+             lists={p: f'l."{p}"' for p in _ENTITY_LISTS})} AS props
+FROM entities e CROSS JOIN LATERAL (SELECT
+    {", ".join(f'{sql} AS "{p}"' for p, sql in _ENTITY_LISTS.items())}) l"""
 
 _PERCENT = """CASE WHEN i.share_exact IS NOT NULL THEN i.share_exact::text
     WHEN i.share_min IS NOT NULL OR i.share_max IS NOT NULL
@@ -252,7 +278,7 @@ FROM donations d
 LEFT JOIN entities de ON de.id = d.donor_id
 LEFT JOIN entities re ON re.id = d.recipient_id"""
 
-STEPS = (("entities", _line(ENTITIES)), ("ownership", _fixed_line(OWNERSHIP)),
+STEPS = (("entities", _fixed_line(ENTITIES)), ("ownership", _fixed_line(OWNERSHIP)),
          ("contracts", _fixed_line(CONTRACTS)), ("meetings", _line(MEETINGS)),
          ("donations", _fixed_line(DONATIONS)))
 
