@@ -71,6 +71,8 @@ class Settings:
     publish_dir: Path | None = None
     publish_every: int = 0
     publish_keep: int = 3
+    # The change feed keeps this many days; publishing trims it (registry/changes/retention.py).
+    changes_keep_days: int = 365
 
     # In-process cache of public answers, per serving process (0: validators only).
     http_cache_mb: int = 64
@@ -114,6 +116,7 @@ class Settings:
             if env.get("REGISTRY_PUBLISH_DIR") else None,
             publish_every=parse_interval(env.get("REGISTRY_PUBLISH_EVERY", "")),
             publish_keep=int(env.get("REGISTRY_PUBLISH_KEEP", "3")),
+            changes_keep_days=int(env.get("REGISTRY_CHANGES_KEEP_DAYS", "365")),
             http_cache_mb=int(env.get("REGISTRY_HTTP_CACHE_MB", "64")),
             export_max_seconds=parse_interval(env.get("REGISTRY_EXPORT_MAX_SECONDS", "30m")),
             download_max_seconds=parse_interval(env.get("REGISTRY_DOWNLOAD_MAX_SECONDS", "6h")),

@@ -145,3 +145,46 @@ async def test_drafts_never_appear_and_bad_parameters_are_problems(
     assert r.status_code == 400 and r.json()["field"] == "since"
     r = await client.get("/api/v1/changes", params={"types": "entity,secret"})
     assert r.status_code == 400 and r.json()["field"] == "types"
+
+
+async def test_trimmed_feed_answers_410_to_an_older_cursor(
+    client: Client, database_url: str, demo: dict[str, Any], session: AsyncSession,
+    tmp_path: Path
+) -> None:
+    from registry.exports.publish import publish as publish_snapshot
+
+    items, _ = await drain(client, limit=500)
+    assert len(items) > 10
+    early, late = items[2]["cursor"], items[-1]["cursor"]
+    # Everything before the last three changes becomes 400 days old.
+    xid, row_id = (int(x) for x in items[-3]["cursor"].split("-"))
+    await session.execute(text(
+        "UPDATE changes SET changed_at = now() - interval '400 days' "
+        "WHERE (xid::text::bigint, id) < (:x, :i)"), {"x": xid, "i": row_id})
+    await session.commit()
+    before = await session.scalar(text("SELECT count(*) FROM changes"))
+
+    folder = await publish_snapshot(database_url, tmp_path / "downloads",
+                                    changes_keep_days=365)
+    after = await session.scalar(text("SELECT count(*) FROM changes"))
+    assert after < before
+
+    r = await client.get("/api/v1/changes", params={"since": early})
+    assert r.status_code == 410, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["field"] == "since" and "snapshot" in problem["detail"]
+    # The snapshot published with the trim is the way back: its cursor is served.
+    import json
+    cursor = json.loads((folder / "manifest.json").read_text())["changes_cursor"]
+    r = await client.get("/api/v1/changes", params={"since": cursor})
+    assert r.status_code == 200, r.text
+    # A client that kept up loses nothing; one starting from the beginning gets what is kept.
+    rest, _ = await drain(client, since=late)
+    assert rest == []
+    kept, _ = await drain(client, limit=500)
+    assert [i["cursor"] for i in kept] == [i["cursor"] for i in items][-len(kept):]
+
+    # A generous retention trims nothing.
+    await publish_snapshot(database_url, tmp_path / "again", changes_keep_days=1000)
+    assert await session.scalar(text("SELECT count(*) FROM changes")) == after

@@ -99,3 +99,26 @@ async def test_exports_and_home_page_point_at_the_latest_snapshot(
     assert r.status_code == 200  # a subset still streams
     home = await client.get("/")
     assert f"/downloads/{folder.name}/bods.json" in home.text
+
+
+async def test_head_answers_like_get_without_a_body(
+    client: Client, database_url: str, demo: dict[str, Any], settings: Settings
+) -> None:
+    folder = await _published(database_url, settings)
+    url = f"/downloads/{folder.name}/registry.jsonl"
+    got = await client.get(url)
+    r = await client.head(url)
+    assert r.status_code == 200 and r.content == b""
+    for header in ("etag", "content-length", "accept-ranges", "content-type",
+                   "content-disposition", "cache-control"):
+        assert r.headers[header] == got.headers[header], header
+    assert r.headers["content-length"] == str(len(got.content))
+
+    r = await client.head(url, headers={"Range": "bytes=10-19"})
+    assert r.status_code == 206 and r.content == b""
+    assert r.headers["content-length"] == "10"
+    assert r.headers["content-range"] == f"bytes 10-19/{len(got.content)}"
+    r = await client.head(url, headers={"If-None-Match": got.headers["etag"]})
+    assert r.status_code == 304
+    r = await client.head(f"/downloads/{folder.name}/nothing.json")
+    assert r.status_code == 404

@@ -93,7 +93,7 @@ async def test_only_the_newest_are_kept_and_a_failure_leaves_nothing(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(publish_module, "_snapshot_name", lambda: "20260101T000009Z")
-    monkeypatch.setattr(publish_module, "write_ftm", broken)
+    monkeypatch.setattr(publish_module, "_write_ftm", broken)
     with pytest.raises(RuntimeError):
         await publish(database_url, tmp_path, keep=2)
     assert sorted(os.listdir(tmp_path)) == [
@@ -106,15 +106,15 @@ async def test_every_file_describes_the_same_moment(
 ) -> None:
     """An entity committed while the snapshot is being written is in none of its files."""
     import registry.exports.publish as publish_module
-    from registry.exports.dumps import write_jsonl as original
+    original = publish_module._write_jsonl
 
-    async def write_during(sessionmaker: Any, out: Path) -> dict[str, int]:
+    async def write_during(sessionmaker: Any, out: Path) -> None:
         session.add(Entity(dataset="register", source_key="late", kind="company",
                            name="Latecomer Ltd"))
         await session.commit()
-        return await original(sessionmaker, out)
+        await original(sessionmaker, out)
 
-    monkeypatch.setattr(publish_module, "write_jsonl", write_during)
+    monkeypatch.setattr(publish_module, "_write_jsonl", write_during)
     folder = await publish(database_url, tmp_path)
     for name in ("csv/entities.csv", "registry.jsonl", "registry.ftm.json", "bods.json"):
         assert b"Latecomer" not in (folder / name).read_bytes(), name

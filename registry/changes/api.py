@@ -15,7 +15,7 @@ from registry.api.pagination import MAX_LIMIT
 from registry.api.problems import Problem
 from registry.api.session import DbSession
 
-from .feed import OBJECT_TABLES, BadCursor, read_changes
+from .feed import OBJECT_TABLES, BadCursor, ExpiredCursor, read_changes
 
 
 class ChangeOut(msgspec.Struct):
@@ -62,6 +62,12 @@ class ChangeController(Controller):
             changes, nxt = await read_changes(db_session, since, types=wanted, limit=limit)
         except BadCursor as exc:
             raise Problem(400, "The cursor is not one this API issued.", field="since") from exc
+        except ExpiredCursor as exc:
+            raise Problem(410, "The changes after this cursor are no longer kept: load the "
+                          "latest snapshot (/downloads/latest/manifest.json) and follow the "
+                          "feed from its changes_cursor.", type_="changes-expired",
+                          title="Cursor expired", field="since", oldest=exc.oldest,
+                          snapshots="/downloads/index.json") from exc
         return ChangesPage(items=[ChangeOut(
             cursor=c.cursor, type=c.type, id=c.id, dataset=c.dataset, keys=c.keys,
             action=c.action, changed_at=c.changed_at) for c in changes], next=nxt)

@@ -33,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from registry.exports.tables import TABLES_BY_NAME
 from search.cursor import InvalidCursor, decode_position, encode_position
 
+from .retention import horizon
+
 # Feed object type → the public table (registry/exports/tables.py) that decides whether it
 # is public now.
 OBJECT_TABLES = {
@@ -67,6 +69,14 @@ ORDER BY xid DESC, id DESC LIMIT 1
 BadCursor = InvalidCursor
 
 
+class ExpiredCursor(ValueError):
+    """The cursor is older than the feed keeps (registry/changes/retention.py)."""
+
+    def __init__(self, oldest: str) -> None:
+        super().__init__(oldest)
+        self.oldest = oldest
+
+
 def parse_cursor(cursor: str | None) -> tuple[int, int]:
     return decode_position(cursor or START)
 
@@ -92,6 +102,10 @@ async def read_changes(session: AsyncSession, since: str | None, *,
     """The next ``limit`` changes after ``since`` and the cursor to ask from next time (the
     same one when there is nothing new)."""
     xid, row_id = parse_cursor(since)
+    if (xid, row_id) != (0, 0):  # from the beginning: from the oldest row kept
+        oldest = await horizon(session)
+        if oldest is not None and (xid, row_id) < oldest:
+            raise ExpiredCursor(format_cursor(*oldest))
     rows = (await session.execute(text(_PAGE_SQL), {
         "xid": xid, "id": row_id, "types": types, "limit": limit})).all()
     public = await _public_ids(session, rows)

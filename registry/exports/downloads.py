@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, head
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -152,29 +152,71 @@ class DownloadController(Controller):
          summary="A file of a snapshot (`latest`: the newest); ETag and Range supported")
     async def download(self, request: Request[Any, Any, Any], snapshot: FromPath[str],
                        name: FromPath[str]) -> Response[Any]:
-        name = name.lstrip("/")
-        info = find_file(downloads_root(request), snapshot, name)
-        if info is None:
-            raise Problem(404, f"No file '{name}' in snapshot '{snapshot}'.", field="name")
-        headers = {"ETag": info.etag, "Accept-Ranges": "bytes",
-                   "Cache-Control": "public, max-age=60" if snapshot == LATEST
-                   else "public, max-age=31536000, immutable"}
-        if info.etag in (request.headers.get("if-none-match") or ""):
-            return Response(b"", status_code=304, headers=headers)
-        requested = request.headers.get("range")
-        if_range = request.headers.get("if-range")
-        if requested and if_range and if_range.strip() != info.etag:
-            requested = None  # the file changed since the first part: send it whole
-        span = parse_range(requested, info.size)
-        first, last = span or (0, info.size - 1)
-        headers["Content-Length"] = str(last - first + 1)
-        if span:
-            headers["Content-Range"] = f"bytes {first}-{last}/{info.size}"
-        else:
-            headers["Content-Disposition"] = f'attachment; filename="{info.path.name}"'
-        media_type = MEDIA_TYPES.get(info.path.suffix, "application/octet-stream")
-        return ClosingStream(_read(info.path, first, last), status_code=206 if span else 200,
-                             media_type=media_type, headers=headers)
+        answer = _answer(request, snapshot, name)
+        if answer.status == 304:
+            return Response(b"", status_code=304, headers=answer.headers)
+        return ClosingStream(_read(answer.info.path, answer.first, answer.last),
+                             status_code=answer.status, media_type=answer.media_type,
+                             headers=answer.headers)
+
+    @head("/{snapshot:str}/{name:path}", operation_id="downloadHead", opt=access(PUBLIC),
+          summary="The headers a GET of the file would answer (size, ETag, ranges)")
+    async def download_head(self, request: Request[Any, Any, Any], snapshot: FromPath[str],
+                            name: FromPath[str]) -> Response[None]:
+        # Mirrors check size and ETag before fetching; the headers are GET's exactly.
+        answer = _answer(request, snapshot, name)
+        return _HeadResponse(None, status_code=answer.status, media_type=answer.media_type,
+                             headers=answer.headers)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    info: FileInfo
+    status: int
+    first: int
+    last: int
+    media_type: str
+    headers: dict[str, str]
+
+
+def _answer(request: Request[Any, Any, Any], snapshot: str, name: str) -> _Answer:
+    """Status and headers of a GET (and HEAD) of a snapshot's file."""
+    name = name.lstrip("/")
+    info = find_file(downloads_root(request), snapshot, name)
+    if info is None:
+        raise Problem(404, f"No file '{name}' in snapshot '{snapshot}'.", field="name")
+    headers = {"ETag": info.etag, "Accept-Ranges": "bytes",
+               "Cache-Control": "public, max-age=60" if snapshot == LATEST
+               else "public, max-age=31536000, immutable"}
+    media_type = MEDIA_TYPES.get(info.path.suffix, "application/octet-stream")
+    if info.etag in (request.headers.get("if-none-match") or ""):
+        return _Answer(info, 304, 0, -1, media_type, headers)
+    requested = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if requested and if_range and if_range.strip() != info.etag:
+        requested = None  # the file changed since the first part: send it whole
+    span = parse_range(requested, info.size)
+    first, last = span or (0, info.size - 1)
+    headers["Content-Length"] = str(last - first + 1)
+    if span:
+        headers["Content-Range"] = f"bytes {first}-{last}/{info.size}"
+    else:
+        headers["Content-Disposition"] = f'attachment; filename="{info.path.name}"'
+    return _Answer(info, 206 if span else 200, first, last, media_type, headers)
+
+
+class _HeadResponse(Response[None]):
+    """A body-less answer whose Content-Length is the GET's, not 0 (RFC 9110 §9.3.2)."""
+
+    def render(self, content: Any, media_type: str, enc_hook: Any = None) -> bytes:
+        return b""  # nothing to serialise, whatever the file's media type
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        asgi = super().to_asgi_response(*args, **kwargs)
+        length = self.headers.get("Content-Length")
+        if length is not None:
+            asgi.headers["Content-Length"] = length
+        return asgi
 
 
 def snapshot_redirect(request: Request[Any, Any, Any], name: str) -> Redirect | None:

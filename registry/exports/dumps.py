@@ -30,12 +30,17 @@ async def _driver(session: AsyncSession) -> Any:
     return await connection_driver(conn)
 
 
+def jsonl_sql(table: PublicTable) -> str:
+    """One ``{"table", "row"}`` JSON text a row of ``table``."""
+    return (f"SELECT json_build_object('table', '{table.name}', 'row', row_to_json(t))::text "
+            f"FROM ({table.sql}) t")
+
+
 async def iter_jsonl(session: AsyncSession, tables: tuple[PublicTable, ...] = PUBLIC_TABLES,
                      counts: dict[str, int] | None = None) -> AsyncIterator[bytes]:
     driver = await _driver(session)
     for table in tables:
-        sql = (f"SELECT json_build_object('table', '{table.name}', 'row', row_to_json(t))::text "
-               f"FROM ({table.sql}) t")
+        sql = jsonl_sql(table)
         n = 0
         batch: list[str] = []
         async for record in driver.cursor(sql, prefetch=CURSOR_PREFETCH):

@@ -32,9 +32,10 @@ ENTITIES_SQL = """
 SELECT e.dataset, e.source_key, e.kind, e.name, e.country, e.jurisdiction, e.legal_form,
        e.founding_date, e.dissolution_date, e.birth_date, e.nationalities, e.addresses,
        e.data->>'status' AS status,
-       (SELECT coalesce(json_agg(json_build_object('n', n.name, 't', n.type)), '[]')
+       (SELECT coalesce(json_agg(json_build_object('n', n.name, 't', n.type) ORDER BY n.id), '[]')
           FROM entity_names n WHERE n.entity_id = e.id) AS names,
-       (SELECT coalesce(json_agg(json_build_object('s', i.scheme, 'v', i.value)), '[]')
+       (SELECT coalesce(json_agg(json_build_object('s', i.scheme, 'v', i.value)
+                                   ORDER BY i.id), '[]')
           FROM entity_identifiers i WHERE i.entity_id = e.id) AS identifiers
 FROM entities e ORDER BY e.id
 """
@@ -57,7 +58,7 @@ SELECT c.dataset, c.ocid, c.title, c.description, c.status, c.value_amount, c.va
        (SELECT coalesce(json_agg(json_build_object(
             'award', a.award_id, 'date', a.date, 'amount', a.value_amount,
             'currency', a.value_currency, 'status', a.status,
-            'ds', se.dataset, 'key', se.source_key)), '[]')
+            'ds', se.dataset, 'key', se.source_key) ORDER BY a.id, su.id), '[]')
           FROM awards a JOIN award_suppliers su ON su.award_id = a.id
           JOIN entities se ON se.id = su.entity_id
           WHERE a.contract_id = c.id) AS awards
@@ -68,7 +69,8 @@ ORDER BY c.id
 MEETINGS_SQL = """
 SELECT m.dataset, m.source_key, m.date, m.subject, m.location, m.legislation,
        ie.dataset AS i_ds, ie.source_key AS i_key, re.dataset AS r_ds, re.source_key AS r_key,
-       (SELECT coalesce(json_agg(json_build_object('ds', oe.dataset, 'key', oe.source_key)),
+       (SELECT coalesce(json_agg(json_build_object('ds', oe.dataset, 'key', oe.source_key)
+                                ORDER BY o.id),
                '[]')
           FROM meeting_officials o JOIN entities oe ON oe.id = o.entity_id
           WHERE o.meeting_id = m.id) AS officials

@@ -20,13 +20,15 @@ streams, so memory does not grow with the register.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
 import re
 import shutil
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +38,17 @@ from sqlalchemy.orm import Session
 
 from registry import __version__
 from registry.changes.feed import snapshot_cursor
+from registry.changes.retention import trim_changes
 from registry.db.driver import session_driver
 from registry.db.engine import make_engine
+from registry.settings import Settings
 
-from .bods import BODS_VERSION, export_datasets, iter_statements
+from .bods import BODS_VERSION, export_datasets
+from .bulk_bods import write_bods_array
+from .bulk_ftm import write_ftm_lines
+from .copy_lines import copy_lines
 from .datapackage import datapackage, table_columns
-from .dumps import iter_csv, write_jsonl
-from .ftm import write_ftm
+from .dumps import iter_csv, jsonl_sql
 from .manifest import DEFAULT_LICENCE, manifest_path, sha256_file
 from .ocds import export_ocds
 from .tables import PUBLIC_TABLES
@@ -64,6 +70,8 @@ FORMATS = {
 }
 
 Progress = Callable[[str], object]
+# Format writers running at once (each one connection, mostly PostgreSQL's CPU).
+WRITERS = 3
 
 
 def snapshots(root: Path) -> list[Path]:
@@ -117,17 +125,26 @@ async def _write_csvs(sessionmaker: async_sessionmaker[AsyncSession], folder: Pa
 
 
 async def _write_bods(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> dict[str, int]:
-    """A JSON array of statements, the standard's publication form (and the API's)."""
+    """A JSON array of statements, the standard's publication form (and the API's), built
+    by PostgreSQL (:mod:`registry.exports.bulk_bods`)."""
     async with sessionmaker() as session:
         exporter = await export_datasets(session, None)
-        with out.open("w", encoding="utf-8") as fh:
-            fh.write("[")
-            separator = "\n"
-            async for statement in iter_statements(session, exporter):
-                fh.write(separator + json.dumps(statement, ensure_ascii=False))
-                separator = ",\n"
-            fh.write("\n]\n")
-    return {**exporter.counts, "statements": sum(exporter.counts.values())}
+        with out.open("wb") as fh:
+            return await write_bods_array(await session_driver(session), exporter, fh)
+
+
+async def _write_ftm(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> dict[str, int]:
+    async with sessionmaker() as session:
+        with out.open("wb") as fh:
+            return await write_ftm_lines(await session_driver(session), fh)
+
+
+async def _write_jsonl(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> None:
+    async with sessionmaker() as session:
+        driver = await session_driver(session)
+        with out.open("wb") as fh:
+            for table in PUBLIC_TABLES:
+                await copy_lines(driver, jsonl_sql(table), fh)
 
 
 async def _write_links(sessionmaker: async_sessionmaker[AsyncSession], out: Path) -> int:
@@ -147,8 +164,12 @@ async def _datasets(sessionmaker: async_sessionmaker[AsyncSession]) -> list[dict
 
 
 async def publish(database_url: str, root: Path, *, keep: int = 3,
-                  progress: Progress | None = None) -> Path:
-    """Write a snapshot under ``root`` and return its directory."""
+                  progress: Progress | None = None,
+                  changes_keep_days: int | None = None,
+                  writers: int = WRITERS) -> Path:
+    """Write a snapshot under ``root`` and return its directory; then trim the change feed
+    to ``changes_keep_days`` (default: ``REGISTRY_CHANGES_KEEP_DAYS``): a client that fell
+    further behind resyncs from this snapshot."""
     say = progress or (lambda _: None)
     _mkdir(root)
     name = _snapshot_name()
@@ -156,7 +177,8 @@ async def publish(database_url: str, root: Path, *, keep: int = 3,
     tmp = root / f".{name}.{uuid.uuid4().hex[:8]}.partial"
     _mkdir(tmp)
     try:
-        manifest = await _write_all(database_url, tmp, name=name, now=now, say=say)
+        manifest = await _write_all(database_url, tmp, name=name, now=now, say=say,
+                                    writers=writers)
         final = root / name
         if final.exists():  # two runs in the same second: keep the first
             raise FileExistsError(final)
@@ -166,12 +188,63 @@ async def publish(database_url: str, root: Path, *, keep: int = 3,
         raise
     _point_latest(root, final)
     _prune(root, keep)
+    if changes_keep_days is None:
+        changes_keep_days = Settings.from_env().changes_keep_days
+    trimmed = await _trim_feed(database_url, changes_keep_days)
+    if trimmed:
+        say(f"change feed: {trimmed:,} rows older than {changes_keep_days} days removed")
     say(f"published {final} ({sum(f['bytes'] for f in manifest['files']):,} bytes)")
     return final
 
 
+async def _trim_feed(database_url: str, keep_days: int) -> int:
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            return await trim_changes(conn, keep_days)
+    finally:
+        await engine.dispose()
+
+
+async def _run_writers(sessionmaker: async_sessionmaker[AsyncSession], out: Path, say: Progress,
+                       writers: int) -> dict[str, Any]:
+    """Every format's writer, ``writers`` at a time, each on its own connection (all read
+    the same snapshot): PostgreSQL builds the lines, so writers in parallel use the
+    server's cores rather than wait for one."""
+    limit = asyncio.Semaphore(max(writers, 1))
+    csv_counts: dict[str, int] = {}
+
+    async def ocds() -> Any:
+        counts = await export_ocds(sessionmaker, out / "ocds-records.json")
+        manifest_path(out / "ocds-records.json").unlink()
+        return counts
+
+    jobs: dict[str, Callable[[], Awaitable[Any]]] = {
+        "bods": lambda: _write_bods(sessionmaker, out / "bods.json"),
+        "ftm": lambda: _write_ftm(sessionmaker, out / "registry.ftm.json"),
+        "jsonl": lambda: _write_jsonl(sessionmaker, out / "registry.jsonl"),
+        "csv": lambda: _write_csvs(sessionmaker, out / "csv", csv_counts),
+        "ocds": ocds,
+        "links": lambda: _write_links(sessionmaker, out / "links.jsonl"),
+    }
+
+    async def run(name: str) -> Any:
+        async with limit:
+            started = time.perf_counter()
+            result = await jobs[name]()
+            say(f"{name}: {time.perf_counter() - started:.2f} s")
+            return result
+
+    try:
+        async with asyncio.TaskGroup() as group:  # one failing cancels the others
+            tasks = {name: group.create_task(run(name)) for name in jobs}
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None  # the writer's own error, as when run alone
+    return {**{name: task.result() for name, task in tasks.items()}, "csv_counts": csv_counts}
+
+
 async def _write_all(database_url: str, out: Path, *, name: str, now: dt.datetime,
-                     say: Progress) -> dict[str, Any]:
+                     say: Progress, writers: int = 1) -> dict[str, Any]:
     counts: dict[str, int] = {}
     engine = make_engine(database_url)
     try:
@@ -180,22 +253,14 @@ async def _write_all(database_url: str, out: Path, *, name: str, now: dt.datetim
             snapshot_id = await holder.scalar(text("SELECT pg_export_snapshot()"))
             cursor = await snapshot_cursor(holder)
             sessionmaker = _snapshot_sessionmaker(engine, str(snapshot_id))
-            say("csv")
-            columns = await _write_csvs(sessionmaker, out / "csv", counts)
-            say("jsonl")
-            await write_jsonl(sessionmaker, out / "registry.jsonl")
-            say("ftm")
-            counts.update({f"ftm/{k}": v for k, v in
-                           (await write_ftm(sessionmaker, out / "registry.ftm.json")).items()})
-            say("bods")
-            counts.update({f"bods/{k}": v for k, v in
-                           (await _write_bods(sessionmaker, out / "bods.json")).items()})
-            say("ocds")
-            ocds = await export_ocds(sessionmaker, out / "ocds-records.json")
-            manifest_path(out / "ocds-records.json").unlink()
-            counts.update({"ocds/records": ocds.records, "ocds/releases": ocds.releases})
-            say("links")
-            counts["links"] = await _write_links(sessionmaker, out / "links.jsonl")
+            results = await _run_writers(sessionmaker, out, say, writers)
+            columns = results["csv"]
+            counts.update(results["csv_counts"])
+            counts.update({f"ftm/{k}": v for k, v in results["ftm"].items()})
+            counts.update({f"bods/{k}": v for k, v in results["bods"].items()})
+            counts.update({"ocds/records": results["ocds"].records,
+                           "ocds/releases": results["ocds"].releases})
+            counts["links"] = results["links"]
             sources = await _datasets(sessionmaker)
             await holder.rollback()
     finally:

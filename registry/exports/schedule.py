@@ -52,7 +52,8 @@ async def publish_if_due(database_url: str, settings: Settings) -> Path | None:
             try:
                 if due_in(root, settings.publish_every) > 0:
                     return None
-                return await publish(database_url, root, keep=settings.publish_keep)
+                return await publish(database_url, root, keep=settings.publish_keep,
+                                     changes_keep_days=settings.changes_keep_days)
             finally:
                 await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PUBLISH_LOCK})
                 await conn.commit()
