@@ -30,6 +30,7 @@ def publish_command(ctx: Context, out: Path | None, keep: int) -> None:
     started = time.perf_counter()
     out = out or ctx.settings.downloads_dir
     path = run_async(publish(ctx.database().url, out, keep=keep,
+                             changes_keep_days=ctx.settings.changes_keep_days,
                              progress=lambda step: click.echo(f"  {step}", err=True)))
     click.echo(f"Published {path} in {time.perf_counter() - started:.1f}s", err=True)
     click.echo(str(path))
