@@ -4,7 +4,7 @@ companies their names, previous names, registered address, legal form and status
 - ``uk-ch``: Companies House's monthly "Free Company Data Product" as published (zipped CSV
   parts or plain CSV; header names with leading spaces; DD/MM/YYYY dates). A company is the
   entity ``GB-COH-{number}`` with identifier ``GB-COH``: the key the PSC snapshot and BODS
-  use, so that the identifier join (``search/identifier_join.py``) makes them one party.
+  use, so that the identifier join (``registry/links/identifier_join.py``) makes them one party.
 - ``csv``: the generic register file below, for any other register.
 
 Previous names become names of type ``former`` with the days they were in force: a name

@@ -4,7 +4,7 @@ snapshot (JSON Lines, one PSC a line), onto the same model as BODS.
 - The company is an entity ``GB-COH-{company_number}`` (identifier scheme GB-COH). The
   snapshot does not carry its name, so until a richer record arrives it is named by its
   number; such a placeholder never replaces an entity that describes the same key. Joined
-  by identifier to the company register's record (``search/identifier_join.py``), it is
+  by identifier to the company register's record (``registry/links/identifier_join.py``), it is
   shown with that record's name (``known_as``).
 - A corporate PSC registered in the UK becomes the company ``GB-COH-{its number}``, so its
   own PSCs continue the chain; other corporate or legal-person PSCs get

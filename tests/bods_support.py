@@ -116,3 +116,27 @@ async def snapshot(session: AsyncSession, dataset: str) -> dict[str, Any]:
         WHERE r.dataset = :d ORDER BY r.source_key, r.valid_from NULLS FIRST, r.id"""),
         {"d": dataset})).all()
     return {"entities": ents, "relationships": [tuple(r) for r in rels]}
+
+
+# What a person statement holds that is never published (tests/test_privacy.py).
+SECRETS = ("1 Secret Lane", "Ballymena", "1961-02-13")
+
+
+def restricted_person_statements() -> list[dict[str, Any]]:
+    """One person statement with a residence, a place and a day of birth."""
+    person = {
+        "isComponent": False, "personType": "knownPerson",
+        "names": [{"type": "legal", "fullName": "Hidden Home Person"}],
+        "birthDate": "1961-02-13",
+        "placeOfBirth": {"type": "placeOfBirth", "address": "Ballymena",
+                         "country": {"code": "GB", "name": "United Kingdom"}},
+        "addresses": [
+            {"type": "residence", "address": "1 Secret Lane, Leeds",
+             "country": {"code": "GB", "name": "United Kingdom"}},
+            {"type": "service", "address": "2 Public Street, London",
+             "country": {"code": "GB", "name": "United Kingdom"}},
+        ],
+    }
+    return [{"statementId": "p".ljust(32, "0"), "statementDate": "2020-01-01",
+             "recordId": "p1", "recordType": "person", "recordStatus": "new",
+             "declarationSubject": "p1", "recordDetails": person}]

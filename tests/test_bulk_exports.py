@@ -12,16 +12,21 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from importers.bods import import_bods
+from importers.bods.importer import import_bods
 from registry.db.driver import session_driver
 from registry.exports.bods import export_datasets, iter_statements
 from registry.exports.bulk_bods import write_bods_array
 from registry.exports.dumps import iter_jsonl
 from registry.exports.ftm import iter_ftm
 from registry.exports.publish import publish
-from tests.bods_support import libcove_errors, standards_dir, write_json
-from tests.test_bods_import import history_statements
-from tests.test_privacy import SECRETS, _statements
+from tests.bods_support import (
+    SECRETS,
+    history_statements,
+    libcove_errors,
+    restricted_person_statements,
+    standards_dir,
+    write_json,
+)
 
 
 async def _register(database_url: str, session: AsyncSession, tmp_path: Path) -> None:
@@ -32,7 +37,7 @@ async def _register(database_url: str, session: AsyncSession, tmp_path: Path) ->
     assert await load_demo(database_url)
     examples = sorted((standards_dir() / "bods-0.4" / "examples").glob("*.json"))
     history = write_json(tmp_path / "history.json", history_statements())
-    private = write_json(tmp_path / "private.json", _statements())
+    private = write_json(tmp_path / "private.json", restricted_person_statements())
     for n, path in enumerate([history, private, *examples]):
         result = await import_bods(database_url, [str(path)], f"src-{n}")
         assert result.summary.skipped == 0, (path.name, result.summary.reasons)
@@ -42,7 +47,7 @@ async def _register(database_url: str, session: AsyncSession, tmp_path: Path) ->
         "birth_date = '1961-02-13', "
         "data = jsonb_set(data, '{details}', CAST(:details AS jsonb)) "
         "WHERE source_key = 'p1' AND dataset = 'src-1'"),
-        {"details": json.dumps(_statements()[0]["recordDetails"])})
+        {"details": json.dumps(restricted_person_statements()[0]["recordDetails"])})
     await session.commit()
 
 

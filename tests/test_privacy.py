@@ -17,33 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from importers.bods.importer import import_bods
 from registry.models import Entity, RecordVersion
-from tests.bods_support import write_json
+from tests.bods_support import SECRETS, restricted_person_statements, write_json
 
 Client = AsyncTestClient[Litestar]
-SECRETS = ("1 Secret Lane", "Ballymena", "1961-02-13")
-
-
-def _statements() -> list[dict[str, Any]]:
-    person = {
-        "isComponent": False, "personType": "knownPerson",
-        "names": [{"type": "legal", "fullName": "Hidden Home Person"}],
-        "birthDate": "1961-02-13",
-        "placeOfBirth": {"type": "placeOfBirth", "address": "Ballymena",
-                         "country": {"code": "GB", "name": "United Kingdom"}},
-        "addresses": [
-            {"type": "residence", "address": "1 Secret Lane, Leeds",
-             "country": {"code": "GB", "name": "United Kingdom"}},
-            {"type": "service", "address": "2 Public Street, London",
-             "country": {"code": "GB", "name": "United Kingdom"}},
-        ],
-    }
-    return [{"statementId": "p".ljust(32, "0"), "statementDate": "2020-01-01",
-             "recordId": "p1", "recordType": "person", "recordStatus": "new",
-             "declarationSubject": "p1", "recordDetails": person}]
-
-
 async def _import(database_url: str, tmp_path: Path, session: AsyncSession) -> Entity:
-    path = write_json(tmp_path / "p.json", _statements())
+    path = write_json(tmp_path / "p.json", restricted_person_statements())
     result = await import_bods(database_url, [str(path)], "priv")
     assert result.summary.imported == 1, result.summary.reasons
     return (await session.scalars(select(Entity).where(Entity.source_key == "p1"))).one()

@@ -22,13 +22,13 @@ from importers.core.record_versions import (
 from importers.core.runs import RunRecorder, Summary, run_import
 from importers.core.sources import DEFAULT_ENCODING, Item, iter_items
 from registry.entities.bulk import EntityRow, encode_entity, upsert_entities
+from registry.links.identifier_join import join_by_identifier
 from registry.ownership.bulk import (
     RelationshipRow,
     encode_relationship,
     resolve_parties,
     write_relationships,
 )
-from search.identifier_join import join_by_identifier
 
 
 @dataclass(slots=True)
