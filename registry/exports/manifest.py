@@ -30,26 +30,36 @@ def manifest_path(out: Path) -> Path:
     return out.with_name(out.name + ".manifest.json")
 
 
+def file_entry(path: Path, name: str | None = None) -> dict[str, Any]:
+    """A file as every manifest lists it: its name, size and SHA-256."""
+    return {"name": name or path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def provenance(generated_at: str | None = None, licence: str = DEFAULT_LICENCE) -> dict[str, str]:
+    """When, by what and under which licence: the same keys in every manifest."""
+    when = generated_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return {"generated_at": when, "generator": f"transparency-registry {__version__}",
+            "licence": licence}
+
+
+def write_json(path: Path, document: Mapping[str, Any]) -> Path:
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
 def write_manifest(out: Path, *, format: str, counts: Mapping[str, int],
                    licence: str = DEFAULT_LICENCE, datasets: list[str] | None = None,
                    extra: Mapping[str, Any] | None = None,
                    files: list[Path] | None = None) -> Path:
     """Write the manifest for ``out`` (and any further ``files`` of the same dump)."""
-    entries = []
-    for f in [out, *(files or [])]:
-        entries.append({"name": f.name, "bytes": f.stat().st_size, "sha256": sha256_file(f)})
     manifest: dict[str, Any] = {
         "format": format,
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "generator": f"transparency-registry {__version__}",
-        "licence": licence,
+        **provenance(licence=licence),
         "counts": dict(counts),
-        "files": entries,
+        "files": [file_entry(f) for f in [out, *(files or [])]],
     }
     if datasets is not None:
         manifest["datasets"] = datasets
     if extra:
         manifest.update(extra)
-    path = manifest_path(out)
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return path
+    return write_json(manifest_path(out), manifest)

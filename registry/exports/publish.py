@@ -36,7 +36,6 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from registry import __version__
 from registry.changes.feed import snapshot_cursor
 from registry.changes.retention import trim_changes
 from registry.db.driver import session_driver
@@ -49,7 +48,7 @@ from .bulk_ftm import write_ftm_lines
 from .copy_lines import copy_lines
 from .datapackage import datapackage, table_columns
 from .dumps import iter_csv, jsonl_sql
-from .manifest import DEFAULT_LICENCE, manifest_path, sha256_file
+from .manifest import DEFAULT_LICENCE, file_entry, manifest_path, provenance, write_json
 from .ocds import export_ocds
 from .tables import PUBLIC_TABLES
 
@@ -282,24 +281,19 @@ def _describe(out: Path, *, name: str, now: dt.datetime, counts: dict[str, int],
               columns: dict[str, list[tuple[str, str]]], cursor: str,
               sources: list[dict[str, Any]]) -> dict[str, Any]:
     """Checksums, ``datapackage.json`` and ``manifest.json`` of the written files."""
-    files: dict[str, dict[str, Any]] = {}
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
-        rel = path.relative_to(out).as_posix()
-        files[rel] = {"path": rel, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+    files = {rel: file_entry(path, rel) for path in sorted(p for p in out.rglob("*") if p.is_file())
+             for rel in [path.relative_to(out).as_posix()]}
     created = now.isoformat().replace("+00:00", "Z")
     package = datapackage(
         "transparency-registry", title=f"Transparency Registry snapshot {name}",
         created=created, licence=DEFAULT_LICENCE, columns=columns,
-        files={t: {**files[f"csv/{t}.csv"], "rows": counts[f"csv/{t}"]} for t in columns},
+        files={t: {**_as_resource(files[f"csv/{t}.csv"]), "rows": counts[f"csv/{t}"]}
+               for t in columns},
         sources=sources)
-    (out / DATAPACKAGE).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
-    files[DATAPACKAGE] = {"path": DATAPACKAGE, "bytes": (out / DATAPACKAGE).stat().st_size,
-                          "sha256": sha256_file(out / DATAPACKAGE)}
+    files[DATAPACKAGE] = file_entry(write_json(out / DATAPACKAGE, package), DATAPACKAGE)
     manifest = {
         "snapshot": name,
-        "generated_at": created,
-        "generator": f"transparency-registry {__version__}",
-        "licence": DEFAULT_LICENCE,
+        **provenance(created),
         "bodsVersion": BODS_VERSION,
         "ocdsVersion": "1.1",
         # Follow /api/v1/changes?since=<this> to stay current after loading the snapshot;
@@ -308,12 +302,17 @@ def _describe(out: Path, *, name: str, now: dt.datetime, counts: dict[str, int],
         "datasets": [s["name"] for s in sources],
         "counts": counts,
         "files": [{"name": rel, "format": FORMATS.get(rel, "csv" if rel.startswith("csv/")
-                                                      else "other"), **{k: v for k, v in
-                                                      f.items() if k != "path"}}
+                                                      else "other"),
+                   "bytes": f["bytes"], "sha256": f["sha256"]}
                   for rel, f in sorted(files.items())],
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_json(out / MANIFEST, manifest)
     return manifest
+
+
+def _as_resource(entry: dict[str, Any]) -> dict[str, Any]:
+    """A manifest's file entry as the data package describes a resource's file."""
+    return {"path": entry["name"], "bytes": entry["bytes"], "sha256": entry["sha256"]}
 
 
 def _point_latest(root: Path, snapshot: Path) -> None:
