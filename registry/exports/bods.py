@@ -370,29 +370,25 @@ async def export_bods(database_url: str, out: Path, datasets: list[str] | None =
                       ) -> dict[str, int]:
     """Write the export to ``out`` (a JSON array; JSON Lines if the name ends in .jsonl or
     .jsonl.gz; gzip if it ends in .gz) and its manifest. Returns the counts."""
-    from registry.db.engine import make_engine, make_sessionmaker
+    from registry.db.engine import sessions
     from registry.exports.manifest import write_manifest
 
     lines = out.name.endswith((".jsonl", ".jsonl.gz"))
-    engine = make_engine(database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            exporter = await export_datasets(session, datasets)
-            with _open(out) as fh:
-                first = True
-                if not lines:
-                    fh.write("[")
-                async for statement in iter_statements(session, exporter):
-                    text = json.dumps(statement, ensure_ascii=False)
-                    if lines:
-                        fh.write(text + "\n")
-                    else:
-                        fh.write(("\n" if first else ",\n") + text)
-                    first = False
-                if not lines:
-                    fh.write("\n]\n")
-    finally:
-        await engine.dispose()
+    async with sessions(database_url) as sessionmaker, sessionmaker() as session:
+        exporter = await export_datasets(session, datasets)
+        with _open(out) as fh:
+            first = True
+            if not lines:
+                fh.write("[")
+            async for statement in iter_statements(session, exporter):
+                text = json.dumps(statement, ensure_ascii=False)
+                if lines:
+                    fh.write(text + "\n")
+                else:
+                    fh.write(("\n" if first else ",\n") + text)
+                first = False
+            if not lines:
+                fh.write("\n]\n")
     counts = {**exporter.counts, "statements": sum(exporter.counts.values())}
     write_manifest(out, format="bods", counts=counts, datasets=exporter.datasets,
                    extra={"bodsVersion": BODS_VERSION})

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from registry.changes.feed import snapshot_cursor
 from registry.changes.retention import trim_changes
 from registry.db.driver import session_driver
-from registry.db.engine import make_engine
+from registry.db.engine import make_engine, sessions
 from registry.settings import Settings
 
 from .bods import BODS_VERSION, export_datasets
@@ -197,12 +197,8 @@ async def publish(database_url: str, root: Path, *, keep: int = 3,
 
 
 async def _trim_feed(database_url: str, keep_days: int) -> int:
-    engine = make_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            return await trim_changes(conn, keep_days)
-    finally:
-        await engine.dispose()
+    async with sessions(database_url) as sessionmaker, sessionmaker.begin() as session:
+        return await trim_changes(session, keep_days)
 
 
 async def _run_writers(sessionmaker: async_sessionmaker[AsyncSession], out: Path, say: Progress,
