@@ -74,10 +74,12 @@ RETURNING source_ref, (xmax = 0) AS inserted
 def _entity_row(p: Party) -> EntityRow:
     names = [(p.written, "alternative")] if p.written != p.name else []
     version = hashlib.sha1(msgspec.json.encode(  # noqa: S324 - a version id, not security
-        [p.kind, p.name, names, p.identifiers, p.country, p.addresses, p.data])).hexdigest()
+        [p.kind, p.name, names, p.identifiers, p.country, p.addresses, p.data,
+         p.restricted])).hexdigest()
     return EntityRow(source_key=p.key, kind=p.kind, name=p.name, statement_id=version,
                      names=names, identifiers=list(p.identifiers), country=p.country,
-                     addresses=list(p.addresses), data=dict(p.data))
+                     addresses=list(p.addresses), data=dict(p.data),
+                     restricted=dict(p.restricted))
 
 
 def _iso(day: dt.date | None) -> str | None:

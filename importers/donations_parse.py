@@ -54,7 +54,9 @@ FORMATS = ("uk-ec", "csv")
 UK_EC_REQUIRED = ("ECRef", "RegulatedEntityName", "Value", "DonorName")
 CSV_REQUIRED = ("date", "donor_name", "recipient", "amount", "currency")
 
-# Schemes of natural persons' numbers: a donor with one is a person.
+# Schemes of natural persons' numbers: a donor with one is a person. A national personal
+# number identifies a citizen for life (tax, health, voting): it is kept for telling donors
+# apart and never published (registry/privacy.py), even where the source prints it.
 PERSON_SCHEMES = {"GE-PN", "GE-PIN"}
 
 # Titles and honours as the Electoral Commission's recipients write them; set aside so that
@@ -88,6 +90,7 @@ class Party:
     country: str | None = None
     addresses: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    restricted: dict[str, Any] = field(default_factory=dict)  # kept, never published
 
 
 @dataclass(slots=True)
@@ -220,7 +223,11 @@ def _key_part(name: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def _identifier_key(scheme: str, value: str) -> str:
     # Donors give again and again: their numbers are normalised once (bounded cache).
-    return f"donor/{canonical_scheme(scheme)}/{normalize_identifier(scheme, value)}"
+    scheme = canonical_scheme(scheme)
+    number = normalize_identifier(scheme, value)
+    if scheme in PERSON_SCHEMES:  # source keys are published: a personal number as a digest
+        number = "sha256-" + hashlib.sha256(f"{scheme}/{number}".encode()).hexdigest()[:24]
+    return f"donor/{scheme}/{number}"
 
 
 def _donor_key(kind: str, name: str, identifiers: list[tuple[str, str]],
@@ -343,8 +350,13 @@ def parse_csv(values: dict[str, str]) -> Parsed:
     identifiers = [(scheme, ident)] if ident else []
     country = (values.get("donor_country") or "").upper() or None
     address = values.get("donor_address") or None
-    donor = Party(_donor_key(kind, name, identifiers, None if identifiers else address),
-                  kind, name, written, identifiers=identifiers, country=country,
+    key = _donor_key(kind, name, identifiers, None if identifiers else address)
+    restricted: dict[str, Any] = {}
+    if scheme in PERSON_SCHEMES and ident:
+        restricted["identifiers"] = [{"scheme": scheme, "id": ident}]
+        identifiers = []
+    donor = Party(key, kind, name, written, identifiers=identifiers, country=country,
+                  restricted=restricted,
                   addresses=[{"type": "residence" if kind == "person" else "donor",
                               "address": address, "country": country}]
                   if address else [])

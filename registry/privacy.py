@@ -13,6 +13,7 @@ exports' table list (:mod:`registry.exports.tables`) names its columns and leave
 | address of type residence/placeOfBirth  | never                     |
 | BODS ``placeOfBirth``, 0.2 ``placeOfResidence`` | never             |
 | birth date                              | year and month            |
+| a person's national number (GE-PN)      | never (donations import)  |
 | link comment, account, draft            | never                     |
 """
 

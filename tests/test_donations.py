@@ -126,9 +126,39 @@ async def test_generic_csv_any_script(database_url: str, session: AsyncSession,
     assert rows["GE-1"].value == Decimal("1234.50") and rows["GE-1"].currency == "GEL"
     donor = await session.get(Entity, rows["GE-1"].donor_id)
     assert donor is not None and donor.kind == "person"
-    assert [(i.scheme, i.value) for i in donor.identifiers] == [("GE-PN", "01001012345")]
+    # A personal number is kept (restricted) to tell donors apart, never published.
+    assert donor.identifiers == []
+    assert donor.restricted["identifiers"] == [{"scheme": "GE-PN", "id": "01001012345"}]
+    assert "01001012345" not in donor.source_key
     company = await session.get(Entity, rows["GE-2"].donor_id)
     assert company is not None and company.kind == "company"
+    assert [(i.scheme, i.value) for i in company.identifiers] == [("GE-NAPR", "204567890")]
+
+
+async def test_personal_numbers_are_never_published(database_url: str, client: HttpClient,
+                                                    session: AsyncSession,
+                                                    tmp_path: Path) -> None:
+    path = tmp_path / "ge.csv"
+    path.write_text(
+        "reference,date,donor_name,donor_id,donor_id_scheme,recipient,amount,currency\n"
+        "GE-1,2024-05-01,Giorgi Beridze,01001012345,GE-PN,Party,100,GEL\n"
+        "GE-2,2024-06-01,Giorgi Beridze,01001012345,GE-PN,Party,200,GEL\n"
+        "GE-3,2024-06-01,Giorgi Beridze,01001099999,GE-PN,Party,300,GEL\n", encoding="utf-8")
+    summary = await import_donations(database_url, [str(path)], fmt="csv", dataset="ge-sao")
+    assert summary.imported == 3
+    donors = {d.source_ref: d.donor_id for d in (await session.scalars(select(Donation))).all()}
+    # The number still tells two namesakes apart, and one donor's gifts together.
+    assert donors["GE-1"] == donors["GE-2"] != donors["GE-3"]
+    answers = [await client.get(f"/api/v1/entities/{donors['GE-1']}"),
+               await client.get("/api/v1/exports/jsonl"),
+               await client.get("/api/v1/exports/csv/entity_identifiers"),
+               await client.get("/api/v1/exports/csv/entities"),
+               await client.get("/api/v1/exports/ftm"),
+               await client.get("/api/v1/donations")]
+    for answer in answers:
+        assert answer.status_code == 200, answer.url
+        assert "01001012345" not in answer.text and "01001099999" not in answer.text, answer.url
+    assert "Giorgi Beridze" in answers[0].text
 
 
 @pytest.fixture
