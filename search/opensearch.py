@@ -18,6 +18,7 @@ Searches go to an alias; ``rebuild`` fills a fresh index and moves the alias in 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -46,6 +47,8 @@ FACETS = ("kind", "country", "dataset")
 # What follows "<alias>-" in the names of the indices a backend creates.
 _OWN_INDEX = re.compile(r"initial|\d{20}")
 IDENTIFIER_BOOST = 20.0
+# Bulk requests a rebuild keeps in flight (see ``rebuild``).
+REBUILD_BULKS_IN_FLIGHT = 2
 
 INDEX_SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,
@@ -278,21 +281,37 @@ class OpenSearchBackend:
         indices it pointed at before. Run while the sync worker is paused
         (``search/sync.py`` holds the lock), so no change falls between old and new."""
         name = self._new_index_name()
+        # While it fills, nobody reads the new index: no refresh, and the translog fsynced
+        # every few seconds rather than at every bulk (a failed rebuild is started again).
         await self.client.indices.create(index=name, body={
-            "settings": {**INDEX_SETTINGS, "refresh_interval": "-1"},
+            "settings": {**INDEX_SETTINGS, "refresh_interval": "-1",
+                         "translog": {"durability": "async"}},
             "mappings": INDEX_MAPPINGS})
         count = 0
+        pending: set[asyncio.Task[None]] = set()
         try:
             async with self.sessionmaker() as session:
                 async for batch in iter_documents(session):
-                    await self._bulk(name, batch, refresh=False)
+                    # A bulk request is indexed by one thread of the node: several in
+                    # flight use its cores, and reading the next batch overlaps them.
+                    if len(pending) >= REBUILD_BULKS_IN_FLIGHT:
+                        done, pending = await asyncio.wait(
+                            pending, return_when=asyncio.FIRST_COMPLETED)
+                        for task in done:
+                            task.result()
+                    pending.add(asyncio.create_task(self._bulk(name, batch, refresh=False)))
                     count += len(batch)
                     if progress:
                         progress(len(batch))
-            await self.client.indices.put_settings(index=name,
-                                                   body={"index": {"refresh_interval": "1s"}})
+            await asyncio.gather(*pending)
+            await self.client.indices.put_settings(index=name, body={"index": {
+                "refresh_interval": "1s", "translog.durability": "request"}})
             await self.client.indices.refresh(index=name)
+            await self.client.indices.flush(index=name)  # durable before it serves
         except BaseException:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
             await self.client.indices.delete(index=name, ignore_unavailable=True)
             raise
         old = await self._alias_targets()
