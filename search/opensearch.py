@@ -309,8 +309,8 @@ class OpenSearchBackend:
             await self.client.indices.refresh(index=name)
             await self.client.indices.flush(index=name)  # durable before it serves
         except BaseException:
-            for task in pending:
-                task.cancel()
+            # Let the bulks in flight end first: one the node handled after the delete
+            # would create the index again, with dynamic mappings.
             await asyncio.gather(*pending, return_exceptions=True)
             await self.client.indices.delete(index=name, ignore_unavailable=True)
             raise

@@ -13,8 +13,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from registry.entities.bulk import EntityRow, upsert_entities
+from registry.models import Dataset
 from search.backend import CandidateQuery, SearchQuery
 from search.documents import Document
 from search.opensearch import OpenSearchBackend
@@ -154,3 +157,29 @@ async def test_searches_keep_answering_through_a_rebuild(
     assert len({i for found in indices for i in found}) >= 3  # several swaps were seen
     assert len(await os_backend._alias_targets()) == 1
     assert len(await os_backend._own_indices()) == 1
+
+
+async def test_a_failed_rebuild_leaves_the_alias_and_no_index_behind(
+        os_backend: OpenSearchBackend, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """A rebuild keeps bulk requests in flight; when the node refuses a document in the
+    last batch while another bulk may still be in flight, the rebuild fails, searches stay
+    on the old index, and no index of its own is left behind."""
+    async with sessionmaker() as session, session.begin():
+        session.add(Dataset(name="t"))
+    rows = [EntityRow(source_key=f"e{i}", kind="company", name=f"Company {i} Trading Ltd",
+                      statement_id="v1", country="GB", identifiers=[("GB-COH", f"{i:08d}")])
+            for i in range(4500)]
+    async with sessionmaker() as session, session.begin():
+        result = await upsert_entities(session, "t", None, rows)
+    await os_backend.rebuild()
+    before = await os_backend._alias_targets()
+    # A keyword longer than Lucene's 32,766 bytes: the node refuses the document.
+    async with sessionmaker() as session, session.begin():
+        await session.execute(text("UPDATE entity_identifiers SET value = repeat('x', 40000) "
+                                   "WHERE entity_id = :id"), {"id": result.ids["e4499"]})
+    with pytest.raises(RuntimeError, match="refused 1 documents"):
+        await os_backend.rebuild()
+    assert await os_backend._alias_targets() == before
+    assert (await os_backend.client.count(index=os_backend.alias))["count"] == 4500
+    await asyncio.sleep(1)  # a bulk that outlived the delete would make the index again
+    assert await os_backend._own_indices() == before
