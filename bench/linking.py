@@ -10,12 +10,19 @@ reformatted identifier, a tenth absent from the register) in batches, as ``regis
 does. Prints suppliers/s, where the time goes (candidate search vs scoring), and end-to-end
 precision/recall of auto links against the known truth. The baseline in the same run is the
 same suppliers linked one at a time (batch of 1), on a sample.
+
+With ``--opensearch local|URL`` the same suppliers are linked a second time with OpenSearch's
+candidates (``registry link`` with ``REGISTRY_OPENSEARCH_URL`` set), side by side with
+PostgreSQL's in the same run, after indexing the register (``rebuild``, docs/s). ``local``
+starts a real node with ``scripts/opensearch`` while the register loads (heap
+``OPENSEARCH_HEAP``). A search that fell back to PostgreSQL is counted (there must be none).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import random
 import shutil
@@ -34,12 +41,15 @@ from registry.entities.bulk import EntityRow, upsert_entities
 from registry.links.jobs import DEFAULT_WORKERS, run_linking
 from registry.links.writer import link_entities
 from registry.models import Dataset
-from search import linking
+from registry.settings import Settings
+from search import factory, linking
 from search.backend import Candidate, CandidateQuery
 from search.blocking import BlockingCandidates
 from search.key_stats import refresh_if_stale
+from search.opensearch import OpenSearchBackend
 
 from .names import NameGenerator
+from .search import LocalNode
 
 WORDS = (  # noqa: SIM905
     "acme north south east west blue green red river lake hill valley bridge harbour stone "
@@ -175,19 +185,48 @@ def _pgdata(url: str, tmp: Path | None) -> Path | None:
     return Path(host) if host and (Path(host) / "postmaster.pid").exists() else None
 
 
-def source(session: AsyncSession, kind: str) -> linking.CandidateSource:
+def source(session: AsyncSession, kind: str, settings: Settings | None = None,
+           backend: linking.CandidateSource | None = None) -> linking.CandidateSource:
     if kind == "trigram":  # the phase-1 source: the trigram index alone
         return BlockingCandidates(session, min_similarity=linking.LINK_SIMILARITY,
                                   use_keys=False)
-    return linking.default_candidate_source(session)
+    return linking.default_candidate_source(session, settings, backend)
+
+
+FALLBACKS = 0
+
+
+def count_fallbacks() -> None:
+    """Count the searches OpenSearch did not answer (the fallback backend sent them to
+    PostgreSQL), so that the OpenSearch figures cannot hide PostgreSQL's."""
+    mark_down = factory.FallbackBackend._mark_down
+
+    def counted(self: factory.FallbackBackend, exc: BaseException) -> None:
+        global FALLBACKS
+        FALLBACKS += 1
+        mark_down(self, exc)
+
+    factory.FallbackBackend._mark_down = counted  # type: ignore[method-assign]
+
+
+def _process_cpu(pid_file: Path) -> float:
+    """CPU seconds of the process named in ``pid_file`` (the OpenSearch node)."""
+    try:
+        fields = Path(f"/proc/{pid_file.read_text().strip()}/stat").read_text() \
+            .rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def link_all(sm: async_sessionmaker[AsyncSession], ids: list[int],
                    batch: int, kind: str = "default", url: str | None = None,
-                   workers: int = 1) -> tuple[float, float]:
+                   workers: int = 1, settings: Settings | None = None,
+                   backend: linking.CandidateSource | None = None) -> tuple[float, float]:
     """Returns (seconds, seconds spent in candidate search, summed over workers). With
     ``url``, through ``registry link``'s own runner (registry/links/jobs.py), ``workers``
-    batches at once; else one batch after another in this process's sessions."""
+    batches at once; else one batch after another in this process's sessions. With
+    ``settings`` naming an OpenSearch URL, its candidates (``backend`` in this process)."""
     searched = 0.0
     original = linking._search
 
@@ -203,11 +242,12 @@ async def link_all(sm: async_sessionmaker[AsyncSession], ids: list[int],
     started = time.perf_counter()
     try:
         if url is not None:
-            await run_linking(url, ids, batch=batch, progress=False, workers=workers)
+            await run_linking(url, ids, batch=batch, progress=False, workers=workers,
+                              settings=settings)
         else:
             for start in range(0, len(ids), batch):
                 async with sm() as session, session.begin():
-                    await link_entities(session, source(session, kind),
+                    await link_entities(session, source(session, kind, settings, backend),
                                         ids[start:start + batch])
     finally:
         linking._search = original  # type: ignore[assignment]
@@ -231,6 +271,34 @@ async def accuracy(sm: async_sessionmaker[AsyncSession],
             fp += 1
     positives = sum(1 for t in truth.values() if t)
     return (tp / (tp + fp) if tp + fp else 1.0), (tp / positives if positives else 1.0), queue
+
+
+async def link_and_report(sm: async_sessionmaker[AsyncSession], label: str, ids: list[int],
+                          truth: dict[int, str | None], args: argparse.Namespace, url: str,
+                          pgdata: Path | None, settings: Settings | None = None,
+                          node_pid: Path | None = None) -> None:
+    """Link every supplier as ``registry link`` does (from no links) and print the figures
+    under ``label``: the candidates' backend."""
+    async with sm() as session, session.begin():
+        await session.execute(text("DELETE FROM links"))
+    cpu = (_own_cpu(), _postgres_cpu(pgdata), _process_cpu(node_pid) if node_pid else 0.0)
+    seconds, searched = await link_all(sm, ids, args.batch, url=url, workers=args.workers,
+                                       settings=settings)
+    py_cpu, pg_cpu = _own_cpu() - cpu[0], _postgres_cpu(pgdata) - cpu[1]
+    os_cpu = _process_cpu(node_pid) - cpu[2] if node_pid else 0.0
+    precision, recall, queue = await accuracy(sm, truth)
+    print(f"{label} candidates: linked {len(ids) / seconds:,.0f} suppliers/s ({seconds:.1f} s, "
+          f"{args.workers} batches at once; candidate search {searched:.1f} s summed over "
+          f"them; load average {os.getloadavg()[0]:.1f})")
+    if pgdata is not None:
+        # Steadier than the wall clock on a shared machine.
+        per = 1e6 / len(ids)
+        node = f", OpenSearch {os_cpu * per:,.0f} µs" if node_pid else ""
+        print(f"  CPU per supplier: Python {py_cpu * per:,.0f} µs, PostgreSQL "
+              f"{pg_cpu * per:,.0f} µs{node}; "
+              f"{len(ids) / (py_cpu + pg_cpu + os_cpu):,.0f} suppliers per CPU-second")
+    print(f"  end to end: auto-link precision {precision:.3f}, recall {recall:.3f}; "
+          f"review queue {queue}")
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -275,24 +343,40 @@ async def main_async(args: argparse.Namespace) -> None:
             async with sm() as session, session.begin():
                 await session.execute(text("DELETE FROM links"))
         pgdata = _pgdata(url, tmp)
-        cpu = (_own_cpu(), _postgres_cpu(pgdata))
-        seconds, searched = await link_all(sm, ids, args.batch, url=url, workers=args.workers)
-        py_cpu, pg_cpu = _own_cpu() - cpu[0], _postgres_cpu(pgdata) - cpu[1]
-        precision, recall, queue = await accuracy(sm, truth)
         print(f"names: {args.names}; register: {args.n:,} companies; suppliers: {len(ids):,} "
               f"(batches of {args.batch})")
-        print(f"linked {len(ids) / seconds:,.0f} suppliers/s ({seconds:.1f} s, {args.workers} "
-              f"batches at once; candidate search {searched:.1f} s summed over them)")
-        if pgdata is not None:
-            # Steadier than the wall clock on a shared machine.
-            per = 1e6 / len(ids)
-            print(f"CPU per supplier: Python {py_cpu * per:,.0f} µs, PostgreSQL "
-                  f"{pg_cpu * per:,.0f} µs; {len(ids) / (py_cpu + pg_cpu):,.0f} suppliers "
-                  f"per CPU-second (load average {os.getloadavg()[0]:.1f})")
         print(f"baseline, one supplier at a time: {len(sample) / base_s:,.0f} suppliers/s "
               f"({len(sample)} suppliers)")
-        print(f"end to end: auto-link precision {precision:.3f}, recall {recall:.3f}; "
-              f"review queue {queue}")
+        await link_and_report(sm, "postgres", ids, truth, args, url, pgdata)
+        if args.opensearch:
+            os_url = args.local_node.url() if args.opensearch == "local" else args.opensearch
+            prefix = "bench-linking"
+            backend = OpenSearchBackend(os_url, sm, prefix=prefix)
+            try:
+                await backend.delete_all()
+                started = time.perf_counter()
+                count = await backend.rebuild()
+                took = time.perf_counter() - started
+                print(f"opensearch ({args.opensearch}): indexed {count:,} documents in "
+                      f"{took:.1f} s ({count / took:,.0f} docs/s; load average "
+                      f"{os.getloadavg()[0]:.1f})")
+                settings = dataclasses.replace(Settings.from_env(), opensearch_url=os_url,
+                                               index_prefix=prefix)
+                async with sm() as session, session.begin():
+                    await session.execute(text("DELETE FROM links"))
+                count_fallbacks()
+                base_s, _ = await link_all(sm, sample, 1, settings=settings, backend=backend)
+                print(f"baseline, one supplier at a time, OpenSearch candidates: "
+                      f"{len(sample) / base_s:,.0f} suppliers/s ({len(sample)} suppliers)")
+                node_pid = (Path(args.local_node.home) / "pid"
+                            if args.local_node is not None else None)
+                await link_and_report(sm, "opensearch", ids, truth, args, url, pgdata,
+                                      settings, node_pid)
+                print(f"searches OpenSearch did not answer (fell back to PostgreSQL): "
+                      f"{FALLBACKS}")
+            finally:
+                await backend.delete_all()
+                await backend.close()
         await engine.dispose()
     finally:
         if server is not None:
@@ -317,7 +401,16 @@ def main() -> None:
                         help="with --database-url: keep the companies a previous run loaded")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a temporary embedded one")
-    asyncio.run(main_async(parser.parse_args()))
+    parser.add_argument("--opensearch", default="",
+                        help="also link with OpenSearch's candidates: a URL, or 'local' (a real "
+                        "node started with scripts/opensearch for the run)")
+    args = parser.parse_args()
+    args.local_node = LocalNode() if args.opensearch == "local" else None
+    try:
+        asyncio.run(main_async(args))
+    finally:
+        if args.local_node is not None:
+            args.local_node.stop()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Searches go to an alias; ``rebuild`` fills a fresh index and moves the alias in 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from opensearchpy import AsyncOpenSearch
-from opensearchpy.exceptions import RequestError
+from opensearchpy.exceptions import ConnectionTimeout, RequestError, TransportError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .backend import (
@@ -46,6 +47,13 @@ FACETS = ("kind", "country", "dataset")
 # What follows "<alias>-" in the names of the indices a backend creates.
 _OWN_INDEX = re.compile(r"initial|\d{20}")
 IDENTIFIER_BOOST = 20.0
+# Bulk requests a rebuild keeps in flight (see ``rebuild``). A real node under load can
+# take longer than a search's timeout over one (merges, a flush of the indexing buffer): a
+# rebuild of 1M on a busy machine failed at the 10 s of the client. Its bulks get longer,
+# and one that timed out or was rejected (429) is sent again (indexing by id is idempotent).
+REBUILD_BULKS_IN_FLIGHT = 2
+REBUILD_BULK_TIMEOUT = 120.0
+REBUILD_BULK_RETRIES = 3
 
 INDEX_SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,
@@ -250,7 +258,7 @@ class OpenSearchBackend:
         await self._bulk(self.alias, docs, gone)
 
     async def _bulk(self, index: str, docs: list[Document], deleted: Sequence[int] = (),
-                    refresh: bool | None = None) -> None:
+                    refresh: bool | None = None, request_timeout: float | None = None) -> None:
         lines: list[str] = []
         for doc in docs:
             lines.append(json.dumps({"index": {"_index": index, "_id": str(doc["entity_id"])}}))
@@ -260,8 +268,10 @@ class OpenSearchBackend:
         if not lines:
             return
         do_refresh = self.refresh if refresh is None else refresh
-        res = await self.client.bulk(body="\n".join(lines) + "\n",
-                                     params={"refresh": "true" if do_refresh else "false"})
+        params: dict[str, Any] = {"refresh": "true" if do_refresh else "false"}
+        if request_timeout is not None:
+            params["request_timeout"] = request_timeout
+        res = await self.client.bulk(body="\n".join(lines) + "\n", params=params)
         if res.get("errors"):
             failed = [item for item in res["items"] for op, r in item.items()
                       if r.get("status", 200) >= 300
@@ -278,21 +288,38 @@ class OpenSearchBackend:
         indices it pointed at before. Run while the sync worker is paused
         (``search/sync.py`` holds the lock), so no change falls between old and new."""
         name = self._new_index_name()
+        # While it fills, nobody reads the new index: no refresh, and the translog fsynced
+        # every few seconds rather than at every bulk (a failed rebuild is started again).
         await self.client.indices.create(index=name, body={
-            "settings": {**INDEX_SETTINGS, "refresh_interval": "-1"},
+            "settings": {**INDEX_SETTINGS, "refresh_interval": "-1",
+                         "translog": {"durability": "async"}},
             "mappings": INDEX_MAPPINGS})
         count = 0
+        pending: set[asyncio.Task[None]] = set()
         try:
             async with self.sessionmaker() as session:
                 async for batch in iter_documents(session):
-                    await self._bulk(name, batch, refresh=False)
+                    # A bulk request is indexed by one thread of the node: several in
+                    # flight use its cores, and reading the next batch overlaps them.
+                    if len(pending) >= REBUILD_BULKS_IN_FLIGHT:
+                        done, pending = await asyncio.wait(
+                            pending, return_when=asyncio.FIRST_COMPLETED)
+                        for task in done:
+                            task.result()
+                    pending.add(asyncio.create_task(self._rebuild_bulk(name, batch)))
                     count += len(batch)
                     if progress:
                         progress(len(batch))
-            await self.client.indices.put_settings(index=name,
-                                                   body={"index": {"refresh_interval": "1s"}})
-            await self.client.indices.refresh(index=name)
+            await asyncio.gather(*pending)
+            slow = {"request_timeout": REBUILD_BULK_TIMEOUT}  # a refresh of 1M documents
+            await self.client.indices.put_settings(index=name, body={"index": {
+                "refresh_interval": "1s", "translog.durability": "request"}}, params=slow)
+            await self.client.indices.refresh(index=name, params=slow)
+            await self.client.indices.flush(index=name, params=slow)  # durable before it serves
         except BaseException:
+            # Let the bulks in flight end first: one the node handled after the delete
+            # would create the index again, with dynamic mappings.
+            await asyncio.gather(*pending, return_exceptions=True)
             await self.client.indices.delete(index=name, ignore_unavailable=True)
             raise
         old = await self._alias_targets()
@@ -303,6 +330,18 @@ class OpenSearchBackend:
         for index in old:
             await self.client.indices.delete(index=index, ignore_unavailable=True)
         return count
+
+    async def _rebuild_bulk(self, index: str, docs: list[Document]) -> None:
+        for attempt in range(REBUILD_BULK_RETRIES + 1):
+            try:
+                await self._bulk(index, docs, refresh=False,
+                                 request_timeout=REBUILD_BULK_TIMEOUT)
+                return
+            except TransportError as exc:  # ConnectionTimeout is one
+                busy = isinstance(exc, ConnectionTimeout) or exc.status_code == 429
+                if not busy or attempt == REBUILD_BULK_RETRIES:
+                    raise
+                await asyncio.sleep(2 ** attempt)
 
     async def _alias_targets(self) -> list[str]:
         if not await self.client.indices.exists_alias(name=self.alias):

@@ -6,13 +6,18 @@ written against a real 2.19 node, where each of them failed before its fix.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from registry.entities.bulk import EntityRow, upsert_entities
+from registry.models import Dataset
 from search.backend import CandidateQuery, SearchQuery
 from search.documents import Document
 from search.opensearch import OpenSearchBackend
@@ -90,3 +95,91 @@ async def test_delete_all_removes_what_a_dead_rebuild_left(
         assert not await os_backend.client.indices.exists_alias(name=os_backend.alias)
     finally:
         await os_backend.client.indices.delete(index=other, ignore_unavailable=True)
+
+
+async def test_searches_keep_answering_through_a_rebuild(
+        os_backend: OpenSearchBackend, demo: dict[str, Any],
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """``registry index rebuild`` swaps the alias while searches come in: each of them
+    answers in full, from the old index or the new one, never from neither (no moment when
+    the alias points nowhere, no search cut short by the old index's deletion)."""
+    await os_backend.rebuild()
+    # The searches come from another client, as the app's do while the command rebuilds (a
+    # shared client's connection pool would make the rebuild queue behind the searches).
+    app = OpenSearchBackend(os_backend.url, sessionmaker,
+                            prefix=os_backend.alias.removesuffix("-entities"))
+    queries = ["acme", "muller", "acme construction"]
+    expected = {q: (await app.search(SearchQuery(q=q, limit=50))).total for q in queries}
+    assert all(expected.values())
+    raw = app.client.search
+    problems: list[str] = []
+    indices: list[set[str]] = []
+    answered = 0
+
+    async def search(*args: Any, **kwargs: Any) -> Any:
+        res = await raw(*args, **kwargs)
+        if res["_shards"]["failed"] or res.get("timed_out"):
+            problems.append(f"shards: {res['_shards']}")
+        indices.append({h["_index"] for h in res["hits"]["hits"]})
+        return res
+
+    app.client.search = search  # type: ignore[method-assign]
+    done = asyncio.Event()
+
+    async def searcher(k: int) -> None:
+        nonlocal answered
+        i = k
+        while not done.is_set():
+            q = queries[i % len(queries)]
+            try:
+                result = await app.search(SearchQuery(q=q, limit=50))
+                if result.total != expected[q]:
+                    problems.append(f"{q!r}: {result.total} of {expected[q]}")
+            except Exception as exc:  # every failure is a finding
+                problems.append(f"{q!r}: {type(exc).__name__}: {exc}"[:300])
+            answered += 1
+            i += 1
+
+    async def rebuilds() -> None:
+        try:
+            for _ in range(5):
+                await os_backend.rebuild()
+        finally:
+            done.set()
+
+    try:
+        await asyncio.gather(rebuilds(), *(searcher(k) for k in range(8)))
+    finally:
+        await app.close()
+    assert answered > 40
+    assert not problems, f"{len(problems)} of {answered} searches: {problems[:5]}"
+    assert all(len(found) == 1 for found in indices)  # one index per answer, never two
+    assert len({i for found in indices for i in found}) >= 3  # several swaps were seen
+    assert len(await os_backend._alias_targets()) == 1
+    assert len(await os_backend._own_indices()) == 1
+
+
+async def test_a_failed_rebuild_leaves_the_alias_and_no_index_behind(
+        os_backend: OpenSearchBackend, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """A rebuild keeps bulk requests in flight; when the node refuses a document in the
+    last batch while another bulk may still be in flight, the rebuild fails, searches stay
+    on the old index, and no index of its own is left behind."""
+    async with sessionmaker() as session, session.begin():
+        session.add(Dataset(name="t"))
+    rows = [EntityRow(source_key=f"e{i}", kind="company", name=f"Company {i} Trading Ltd",
+                      statement_id="v1", country="GB", identifiers=[("GB-COH", f"{i:08d}")])
+            for i in range(4500)]
+    async with sessionmaker() as session, session.begin():
+        result = await upsert_entities(session, "t", None, rows)
+    await os_backend.rebuild()
+    before = await os_backend._alias_targets()
+    # A keyword longer than Lucene's 32,766 bytes: the node refuses the document.
+    async with sessionmaker() as session, session.begin():
+        await session.execute(text("UPDATE entity_identifiers SET value = repeat('x', 40000) "
+                                   "WHERE entity_id = :id"), {"id": result.ids["e4499"]})
+    with pytest.raises(RuntimeError, match="refused 1 documents"):
+        await os_backend.rebuild()
+    assert await os_backend._alias_targets() == before
+    assert (await os_backend.client.count(index=os_backend.alias))["count"] == 4500
+    await asyncio.sleep(1)  # a bulk that outlived the delete would make the index again
+    assert await os_backend._own_indices() == before
