@@ -42,6 +42,7 @@ from registry.settings import Settings
 log = get_logger("registry.serve")
 
 LISTEN_BACKLOG = 2048
+PARENT_CHECK_SECONDS = 1.0  # how soon a worker notices that its supervisor is gone
 STOP_TIMEOUT = 30.0  # seconds a worker has to finish its requests
 START_TIMEOUT = 120.0  # seconds a new worker has to become ready during a rolling restart
 # Logging is ours. uvicorn must not rewrite the client address from X-Forwarded-For (by
@@ -85,7 +86,7 @@ def _ready_lifespan(ready: Event) -> Any:
 
 
 def _worker(index: int, settings: Settings, database_url: str, sock: socket.socket,
-            ready: Event) -> None:
+            ready: Event, supervisor: int) -> None:
     """One serving process (the target of a spawned process)."""
     import uvicorn
 
@@ -104,17 +105,31 @@ def _worker(index: int, settings: Settings, database_url: str, sock: socket.sock
     server = uvicorn.Server(config)
     get_logger("registry.serve").info("worker_started", worker=index, pid=os.getpid(),
                                       outbox=settings.sync_worker)
-    asyncio.run(_serve_shared(server, sock))
+    asyncio.run(_serve_shared(server, sock, supervisor))
 
 
-async def _serve_shared(server: Any, sock: socket.socket) -> None:
+async def _serve_shared(server: Any, sock: socket.socket, supervisor: int) -> None:
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+    # The supervisor's pid comes from the supervisor: it may die before this worker starts.
+    watch = asyncio.ensure_future(_stop_with_supervisor(server, supervisor))
     while not (server.started or serving.done()):  # noqa: ASYNC110 (uvicorn has no event)
         await asyncio.sleep(0.01)
     # asyncio set the shared socket's queue to its backlog (1) as it started serving: put it
     # back, or a burst of connections would overflow it (their SYNs dropped and retried).
     sock.listen(LISTEN_BACKLOG)
-    await serving
+    try:
+        await serving
+    finally:
+        watch.cancel()
+
+
+async def _stop_with_supervisor(server: Any, supervisor: int) -> None:
+    """A worker whose supervisor died (SIGKILL, a crash) would go on serving the port alone,
+    never restarted nor stopped: it finishes its requests and exits, as on SIGTERM."""
+    while os.getppid() == supervisor:  # noqa: ASYNC110 (no event tells of a parent's death)
+        await asyncio.sleep(PARENT_CHECK_SECONDS)
+    get_logger("registry.serve").warning("supervisor_gone", pid=os.getpid())
+    server.should_exit = True
 
 
 @dataclasses.dataclass
@@ -147,7 +162,7 @@ class Supervisor:
         ready = self.mp.Event()
         process = self.mp.Process(
             target=_worker, name=f"registry-worker-{index}",
-            args=(index, self._settings_for(index), self.database_url, sock, ready))
+            args=(index, self._settings_for(index), self.database_url, sock, ready, os.getpid()))
         process.start()
         return process, ready
 

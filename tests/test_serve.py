@@ -100,3 +100,35 @@ def test_rolling_restart_refuses_nothing(database_url: str, tmp_path: Path) -> N
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_workers_stop_when_the_supervisor_is_killed(database_url: str, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env |= {"REGISTRY_DATABASE_URL": database_url, "REGISTRY_DATA_DIR": str(tmp_path),
+            "REGISTRY_SECRET_KEY": "test", "REGISTRY_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "registry", "serve", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        while len(_workers(proc.pid)) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, "never started"
+            time.sleep(0.3)
+        workers = _workers(proc.pid)
+    finally:
+        proc.kill()  # a crash of the supervisor: it stops nothing itself
+        proc.wait()
+    # Orphans would keep serving the port, unsupervised, and hold the database.
+    deadline = time.monotonic() + 45
+    while alive := {w for w in workers if _alive(w)}:
+        assert time.monotonic() < deadline, f"workers outlived their supervisor: {alive}"
+        time.sleep(0.3)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
