@@ -177,6 +177,9 @@ async def test_a_nominee_with_many_holdings_is_read_within_a_budget(
     whole = (await client.get(f"/api/v1/entities/{nominee_id}/owned")).json()
     assert len(whole["items"]) == 30 and not whole["truncated"]
     monkeypatch.setattr(ownership_service, "MAX_EDGES", 10)
+    # The whole answer is stored (registry/http_cache.py) and no data changed: forget it, as
+    # a server started with the smaller budget would not have it.
+    client.app.state.http_cache.discard((f"/api/v1/entities/{nominee_id}/owned", b""))
     cut = (await client.get(f"/api/v1/entities/{nominee_id}/owned")).json()
     assert cut["truncated"] and 0 < len(cut["items"]) < 10
     graph = (await client.get(f"/api/v1/entities/{nominee_id}/graph")).json()
