@@ -50,14 +50,19 @@ def test_only_the_first_worker_drains_the_outbox(tmp_path: Path) -> None:
     assert not any(off._settings_for(i).sync_worker for i in range(3))
 
 
-def test_rolling_restart_refuses_nothing(database_url: str, tmp_path: Path) -> None:
+def _serve_two_workers(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env |= {"REGISTRY_DATABASE_URL": database_url, "REGISTRY_DATA_DIR": str(tmp_path),
+    env |= {"REGISTRY_DATABASE_URL": database_url, "REGISTRY_DATA_DIR": str(data_dir),
             "REGISTRY_SECRET_KEY": "test", "REGISTRY_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "registry", "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, port
+
+
+def test_rolling_restart_refuses_nothing(database_url: str, tmp_path: Path) -> None:
+    proc, port = _serve_two_workers(database_url, tmp_path)
     url = f"http://127.0.0.1:{port}/api/v1/entities?limit=1"
     try:
         with httpx.Client(timeout=30) as http:
@@ -103,13 +108,7 @@ def test_rolling_restart_refuses_nothing(database_url: str, tmp_path: Path) -> N
 
 
 def test_workers_stop_when_the_supervisor_is_killed(database_url: str, tmp_path: Path) -> None:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env |= {"REGISTRY_DATABASE_URL": database_url, "REGISTRY_DATA_DIR": str(tmp_path),
-            "REGISTRY_SECRET_KEY": "test", "REGISTRY_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "registry", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, _ = _serve_two_workers(database_url, tmp_path)
     try:
         deadline = time.monotonic() + 180
         while len(_workers(proc.pid)) < 2:
