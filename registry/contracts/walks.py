@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.links.service import TRAVERSED, Hop
+from registry.links.service import TRAVERSED, Hop, extend_paths
 from registry.ownership.service import (
     DEFAULT_DEPTH,
     Chains,
@@ -120,17 +120,7 @@ class LinkGraph:
                 break
             touching = {link.id: link for node in frontier for link in self._by_entity[node]}
             rows = sorted(touching.values(), key=lambda link: (-link.score, link.id))
-            nxt: list[int] = []
-            current = set(frontier)
-            for link in rows[:max_nodes * 10]:
-                for here, there in ((link.left_id, link.right_id),
-                                    (link.right_id, link.left_id)):
-                    if here in current and there not in paths and len(paths) < max_nodes:
-                        paths[there] = [*paths[here], Hop(link.id, here, there, link.score,
-                                                          link.status, link.method,
-                                                          link.evidence)]
-                        nxt.append(there)
-            frontier = nxt
+            frontier = extend_paths(paths, frontier, rows[:max_nodes * 10], max_nodes)
         return list(paths.items())
 
 

@@ -6,7 +6,7 @@ Stateless functions; the session is the first argument.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,14 +101,21 @@ async def linked_entities(session: AsyncSession, entity_id: int, *, max_depth: i
             select(Link).where(Link.status.in_(TRAVERSED),
                                or_(Link.left_id.in_(frontier), Link.right_id.in_(frontier)))
             .order_by(Link.score.desc(), Link.id).limit(max_nodes * 10))).all()
-        nxt: list[int] = []
-        current = set(frontier)
-        for link in rows:
-            for here, there in ((link.left_id, link.right_id), (link.right_id, link.left_id)):
-                if here in current and there not in paths and len(paths) < max_nodes:
-                    paths[there] = [*paths[here], Hop(link.id, here, there, link.score,
-                                                      link.status, link.method,
-                                                      link.evidence)]
-                    nxt.append(there)
-        frontier = nxt
+        frontier = extend_paths(paths, frontier, rows, max_nodes)
     return list(paths.items())
+
+
+def extend_paths(paths: dict[int, list[Hop]], frontier: list[int], links: Iterable[Any],
+                 max_nodes: int) -> list[int]:
+    """One breadth-first step over ``links`` (best first): the entities reached from
+    ``frontier`` for the first time get their path in ``paths``; they are the next frontier.
+    Shared by the database walk above and the in-memory one of ``/behind``."""
+    nxt: list[int] = []
+    current = set(frontier)
+    for link in links:
+        for here, there in ((link.left_id, link.right_id), (link.right_id, link.left_id)):
+            if here in current and there not in paths and len(paths) < max_nodes:
+                paths[there] = [*paths[here], Hop(link.id, here, there, link.score,
+                                                  link.status, link.method, link.evidence)]
+                nxt.append(there)
+    return nxt
