@@ -10,15 +10,11 @@ valid and 2 invalid ones. It samples: a bug behind one rare parameter value may 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
@@ -27,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.app import create_app
 from registry.settings import Settings
 from tests.lobbying_support import account
+from tests.served_support import served as serve_app
 
 EXAMPLES = 2  # random examples per operation, role and mode
 COVERAGE_CASES = 12  # boundary cases per operation
@@ -34,23 +31,8 @@ COVERAGE_CASES = 12  # boundary cases per operation
 
 @pytest.fixture
 def served(settings: Settings, database_url: str) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, database_url), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serve_app(create_app(settings, database_url), log_level="warning") as url:
+        yield url
 
 
 @pytest.fixture

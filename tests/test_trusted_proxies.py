@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +19,7 @@ from registry.auth import throttle
 from registry.models import LoginAttempt
 from registry.serve import UVICORN_OPTIONS
 from registry.settings import Settings, parse_networks
+from tests.served_support import served as serve_app
 
 PROXIES = parse_networks("10.0.0.0/8, 2001:db8::/32 192.0.2.7")
 
@@ -54,26 +50,10 @@ def test_the_setting() -> None:
         Settings.from_env({"REGISTRY_TRUSTED_PROXIES": "10.0.0.0/8 nonsense"})
 
 
-@contextmanager
-def _served(settings: Settings, database_url: str) -> Iterator[str]:
+def _served(settings: Settings, database_url: str) -> AbstractContextManager[str]:
     """The app as ``registry serve`` runs it (uvicorn, its options), on 127.0.0.1: every
     connection comes from 127.0.0.1, as from a proxy on the same machine."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, database_url), host="127.0.0.1",
-                                           port=port, lifespan="on", **UVICORN_OPTIONS))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    return serve_app(create_app(settings, database_url), **UVICORN_OPTIONS)
 
 
 async def _sign_ups(url: str, forwarded: list[str]) -> list[int]:
